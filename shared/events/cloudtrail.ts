@@ -1,0 +1,176 @@
+/**
+ * The edge: EventBridge envelopes and CloudTrail records, typed with zod and turned into a
+ * `Change`. Tolerant of the quirks real records show (see docs/cloudtrail-shapes in the team
+ * hand-out): `errorCode: null` in lab exports, booleans flattened to strings, `"None"` for
+ * null, missing `recipientAccountId` in old records. Never throws: anything it cannot use comes
+ * back as a skip with a reason, so one bad record never takes a batch down.
+ */
+import { z } from 'zod';
+import { type Change, partitionOfRegion, serviceOfEventSource } from '../model.ts';
+
+const looseBoolean = z.preprocess((value) => {
+  if (typeof value === 'string') {
+    const lower = value.toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
+  }
+  return value;
+}, z.boolean());
+
+/** `null`, `"None"`, `""` and absent all mean "no body". */
+const body = z.preprocess(
+  (value) => (value === 'None' || value === '' || value === undefined ? null : value),
+  z.record(z.string(), z.unknown()).nullable(),
+);
+
+const userIdentitySchema = z
+  .object({
+    type: z.string().optional(),
+    arn: z.string().optional(),
+    accountId: z.string().optional(),
+    invokedBy: z.string().optional(),
+    sessionContext: z
+      .object({
+        sessionIssuer: z.object({ arn: z.string().optional() }).loose().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+export const cloudTrailRecordSchema = z
+  .object({
+    eventVersion: z.string().optional(),
+    eventID: z.string().min(1),
+    eventName: z.string().min(1),
+    eventSource: z.string().min(1),
+    eventTime: z.iso.datetime({ offset: true }),
+    awsRegion: z.string().min(1),
+    recipientAccountId: z.string().optional(),
+    userIdentity: userIdentitySchema.optional(),
+    requestParameters: body.optional(),
+    responseElements: body.optional(),
+    errorCode: z.string().nullable().optional(),
+    errorMessage: z.string().nullable().optional(),
+    readOnly: looseBoolean.optional(),
+    eventType: z.string().optional(),
+  })
+  .loose();
+
+export type CloudTrailRecord = z.output<typeof cloudTrailRecordSchema>;
+
+export const eventBridgeEnvelopeSchema = z
+  .object({
+    version: z.string().optional(),
+    id: z.string().optional(),
+    'detail-type': z.literal('AWS API Call via CloudTrail'),
+    source: z.string(),
+    account: z.string().optional(),
+    time: z.string().optional(),
+    region: z.string().optional(),
+    resources: z.array(z.unknown()).optional(),
+    detail: cloudTrailRecordSchema,
+  })
+  .loose();
+
+export type EventBridgeCloudTrailEvent = z.output<typeof eventBridgeEnvelopeSchema>;
+
+export type SkipReason =
+  /** Not JSON-shaped like an EventBridge CloudTrail event or a CloudTrail record. */
+  | 'malformed'
+  /** A valid record whose call failed (truthy `errorCode`): it changed nothing. */
+  | 'failed-call'
+  /** A read-only call (Get/List/Describe) cannot change compliance. */
+  | 'read-only'
+  /** A service or event name Vigil has no rule for. */
+  | 'not-handled';
+
+export type ParseResult =
+  | { ok: true; change: Change; record: CloudTrailRecord }
+  | { ok: false; reason: SkipReason; detail: string; eventId?: string; eventName?: string };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Picks the CloudTrail record out of an EventBridge envelope, or takes the input as a record. */
+function recordOf(input: unknown): { record: unknown; envelopeAccount?: string } | { error: string } {
+  if (!isObject(input)) return { error: 'event is not a JSON object' };
+  if ('detail-type' in input || 'detail' in input) {
+    const envelope = eventBridgeEnvelopeSchema.safeParse(input);
+    if (!envelope.success) return { error: `not an "AWS API Call via CloudTrail" event: ${describeIssues(envelope.error)}` };
+    return { record: envelope.data.detail, envelopeAccount: envelope.data.account };
+  }
+  return { record: input };
+}
+
+/**
+ * Turns an EventBridge event or a bare CloudTrail record into a `Change`, or says why it is
+ * skipped. `handles(eventSource, eventName)` tells which calls Vigil evaluates.
+ */
+export function parseChange(input: unknown, handles: (eventSource: string, eventName: string) => boolean): ParseResult {
+  const picked = recordOf(input);
+  if ('error' in picked) return { ok: false, reason: 'malformed', detail: picked.error };
+  const parsed = cloudTrailRecordSchema.safeParse(picked.record);
+  if (!parsed.success) {
+    const raw = isObject(picked.record) ? picked.record : {};
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: `not a CloudTrail record: ${describeIssues(parsed.error)}`,
+      ...(typeof raw.eventID === 'string' ? { eventId: raw.eventID } : {}),
+      ...(typeof raw.eventName === 'string' ? { eventName: raw.eventName } : {}),
+    };
+  }
+  const record = parsed.data;
+  const ids = { eventId: record.eventID, eventName: record.eventName };
+  if (record.errorCode) {
+    return { ok: false, reason: 'failed-call', detail: `call failed with ${record.errorCode}`, ...ids };
+  }
+  if (record.readOnly === true) return { ok: false, reason: 'read-only', detail: 'read-only call', ...ids };
+  const service = serviceOfEventSource(record.eventSource);
+  if (!service || !handles(record.eventSource, record.eventName)) {
+    return { ok: false, reason: 'not-handled', detail: `${record.eventSource} ${record.eventName} is not evaluated`, ...ids };
+  }
+  const accountId = record.recipientAccountId ?? picked.envelopeAccount ?? record.userIdentity?.accountId;
+  if (!accountId || !/^\d{12}$/.test(accountId)) {
+    return { ok: false, reason: 'malformed', detail: 'record names no 12-digit account', ...ids };
+  }
+  const identity = record.userIdentity;
+  const change: Change = {
+    eventId: record.eventID,
+    eventName: record.eventName,
+    eventSource: record.eventSource,
+    service,
+    eventTime: new Date(record.eventTime).toISOString(),
+    accountId,
+    region: record.awsRegion,
+    partition: partitionOfRegion(record.awsRegion),
+    ...(identity?.arn ? { actorArn: identity.arn } : {}),
+    ...(identity?.sessionContext?.sessionIssuer?.arn ? { sessionIssuerArn: identity.sessionContext.sessionIssuer.arn } : {}),
+    ...(identity?.invokedBy ? { invokedBy: identity.invokedBy } : {}),
+    request: record.requestParameters ?? {},
+    response: record.responseElements ?? null,
+  };
+  return { ok: true, change, record };
+}
+
+/**
+ * Cheap look at a raw input's source and name, without validation, so that the local command
+ * can pass over the bulk of a CloudTrail archive (events Vigil does not handle) at JSON.parse speed.
+ */
+export function peekEventName(input: unknown): { eventSource?: string; eventName?: string } {
+  if (!isObject(input)) return {};
+  const record = isObject(input.detail) ? input.detail : input;
+  return {
+    ...(typeof record.eventSource === 'string' ? { eventSource: record.eventSource } : {}),
+    ...(typeof record.eventName === 'string' ? { eventName: record.eventName } : {}),
+  };
+}
