@@ -7,7 +7,7 @@ import type { ResourceKind, Service } from './model.ts';
 import { EVENT_SOURCES, SERVICES } from './model.ts';
 import type { AnyRule } from './rules/types.ts';
 import { KINDS } from './state/kinds.ts';
-import type { EventExtractor, ReaderId, StateReader } from './state/types.ts';
+import type { EventExpander, EventExtractor, ReaderId, StateReader } from './state/types.ts';
 
 /** Each evaluating function owns the resource kinds of its service. */
 export const FUNCTION_KINDS: Readonly<Record<Service, readonly ResourceKind[]>> = {
@@ -28,16 +28,20 @@ export interface Registry {
   readonly kinds: ReadonlySet<ResourceKind>;
   readonly rules: readonly AnyRule[];
   readonly extractors: readonly EventExtractor[];
+  readonly expanders: readonly EventExpander[];
   readonly readers: ReadonlyMap<ReaderId, StateReader>;
   /** Whether a call reaches any rule (or archive) in scope. The cheap pre-filter. */
   handles(eventSource: string, eventName: string): boolean;
   extractorsFor(service: Service, eventName: string): readonly EventExtractor[];
+  expandersFor(service: Service, eventName: string): readonly EventExpander[];
   /** Rules to run on a resource of `kind` changed by `eventName`. */
   rulesFor(kind: ResourceKind, service: Service, eventName: string): readonly AnyRule[];
   /** Event names per service that this scope must receive (for the EventBridge pattern). */
   eventNames(): ReadonlyMap<Service, readonly string[]>;
   /** Readers the in-scope rules may ask for. */
   requiredReaders(): readonly ReaderId[];
+  /** IAM actions this scope performs: its required readers' and its expanders'. */
+  requiredActions(): readonly string[];
 }
 
 function key(service: Service, eventName: string): string {
@@ -48,6 +52,7 @@ export interface RegistryInput {
   rules: readonly AnyRule[];
   extractors: readonly EventExtractor[];
   readers: readonly StateReader[];
+  expanders?: readonly EventExpander[];
   /** Limit to one function's kinds; all kinds when absent. */
   service?: Service;
   /** Rule IDs switched off by configuration. */
@@ -61,6 +66,14 @@ export function createRegistry(input: RegistryInput): Registry {
   const disabled = new Set(input.disabledRules ?? []);
   const rules = input.rules.filter((rule) => !disabled.has(rule.id) && rule.resourceKinds.some((kind) => kinds.has(kind)));
 
+  // Expanders behave like extractors for routing: they emit observations of their kinds.
+  const expanders = (input.expanders ?? []).filter((expander) => expander.kinds.some((kind) => kinds.has(kind)));
+  const expandersByEvent = new Map<string, EventExpander[]>();
+  for (const expander of expanders) {
+    const list = expandersByEvent.get(key(expander.service, expander.eventName)) ?? [];
+    list.push(expander);
+    expandersByEvent.set(key(expander.service, expander.eventName), list);
+  }
   const extractorsByEvent = new Map<string, EventExtractor[]>();
   for (const extractor of input.extractors) {
     const list = extractorsByEvent.get(key(extractor.service, extractor.eventName)) ?? [];
@@ -79,7 +92,8 @@ export function createRegistry(input: RegistryInput): Registry {
   for (const rule of rules) {
     for (const trigger of rule.triggers) {
       for (const eventName of trigger.eventNames) {
-        for (const extractor of extractorsByEvent.get(key(trigger.service, eventName)) ?? []) {
+        const sources = [...(extractorsByEvent.get(key(trigger.service, eventName)) ?? []), ...(expandersByEvent.get(key(trigger.service, eventName)) ?? [])];
+        for (const extractor of sources) {
           for (const kind of extractor.kinds) {
             if (!kinds.has(kind) || !rule.resourceKinds.includes(kind)) continue;
             const triggerKey = `${kind}\u0000${key(trigger.service, eventName)}`;
@@ -112,9 +126,11 @@ export function createRegistry(input: RegistryInput): Registry {
     kinds,
     rules,
     extractors: input.extractors,
+    expanders,
     readers,
     handles: (eventSource, eventName) => handled.has(`${eventSource}\u0000${eventName}`),
     extractorsFor: (service, eventName) => extractorsByEvent.get(key(service, eventName)) ?? [],
+    expandersFor: (service, eventName) => expandersByEvent.get(key(service, eventName)) ?? [],
     rulesFor: (kind, service, eventName) => rulesByTrigger.get(`${kind}\u0000${key(service, eventName)}`) ?? [],
     eventNames: () => sortedNames,
     requiredReaders: () => {
@@ -132,6 +148,16 @@ export function createRegistry(input: RegistryInput): Registry {
         if (tagsReader && rules.some((rule) => rule.resourceKinds.includes(kind))) needed.add(tagsReader);
       }
       return [...needed].sort();
+    },
+    requiredActions() {
+      const actions = new Set<string>();
+      for (const id of this.requiredReaders()) {
+        const reader = readers.get(id);
+        if (!reader) throw new Error(`reader ${id} is declared by a rule but not registered`);
+        for (const action of reader.actions) actions.add(action);
+      }
+      for (const expander of expanders) for (const action of expander.actions) actions.add(action);
+      return [...actions].sort();
     },
   };
 }

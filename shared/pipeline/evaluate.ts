@@ -100,14 +100,40 @@ export class Pipeline {
   async evaluateChange(change: Change, memo: ReadMemo = new Map()): Promise<ChangeOutcome> {
     const outcome: ChangeOutcome = { change, updates: [], archives: [], notEvaluated: [], violations: [] };
     const { registry } = this.options;
+    const observations: Observation[] = [];
     for (const extractor of registry.extractorsFor(change.service, change.eventName)) {
-      let observations: Observation[];
       try {
-        observations = extractor.extract(change);
+        observations.push(...extractor.extract(change));
       } catch (error) {
         this.log.warn('event could not be read', { eventId: change.eventId, eventName: change.eventName, error: describeError(error) });
+      }
+    }
+    for (const expander of registry.expandersFor(change.service, change.eventName)) {
+      const aws = this.options.aws;
+      if (!aws) {
+        for (const kind of expander.kinds) {
+          for (const rule of registry.rulesFor(kind, change.service, change.eventName)) {
+            outcome.notEvaluated.push({
+              ruleId: rule.id,
+              resourceId: `(resources affected by ${change.eventName})`,
+              eventId: change.eventId,
+              reason: 'offline',
+              readers: [],
+              detail: `finding the resources ${change.eventName} affects needs live reads (${expander.actions.join(', ')})`,
+            });
+          }
+        }
         continue;
       }
+      try {
+        observations.push(...(await expander.expand(change, aws)));
+      } catch (error) {
+        if (isNotFound(error)) continue;
+        if (!isAccessDenied(error)) throw error;
+        this.log.warn('affected resources could not be listed', { eventId: change.eventId, error: describeError(error) });
+      }
+    }
+    {
       for (const observation of observations) {
         if (!registry.kinds.has(observation.kind)) continue;
         if (observation.deleted) {

@@ -197,6 +197,21 @@ export interface EventExtractor {
   extract(change: Change): Observation[];
 }
 
+/**
+ * For changes that name a resource only indirectly: CreatePolicyVersion names a policy, and the
+ * rules judge the roles it is attached to. `expand` reads which resources the change affects
+ * (e.g. ListEntitiesForPolicy) and returns their observations. Offline it cannot run, and the
+ * affected rules are reported as not evaluated.
+ */
+export interface EventExpander {
+  service: Service;
+  eventName: string;
+  kinds: readonly ResourceKind[];
+  /** IAM actions `expand` performs (granted to the functions owning `kinds`). */
+  actions: readonly string[];
+  expand(change: Change, aws: AwsClients): Promise<Observation[]>;
+}
+
 /** Identifier of a live reader, e.g. `eks:DescribeCluster`. Rules ask for readers by id. */
 export type ReaderId = string;
 
