@@ -161,7 +161,10 @@ export class Pipeline {
   }
 
   private async evaluateObservation(observation: Observation, change: Change, memo: ReadMemo, outcome: ChangeOutcome): Promise<void> {
-    const rules = this.options.registry.rulesFor(observation.kind, change.service, change.eventName);
+    const changed = observation.changed;
+    const rules = this.options.registry
+      .rulesFor(observation.kind, change.service, change.eventName)
+      .filter((rule) => !changed || !rule.watches || rule.watches.some((field) => changed.includes(field)));
     if (rules.length === 0) return;
     // Live state read for this resource, shared by its rules; the event's state is laid over it.
     let live: Record<string, unknown> | undefined;

@@ -50,6 +50,11 @@ export interface Rule<K extends ResourceKind = ResourceKind> extends RuleMetadat
   triggers: readonly Trigger[];
   /** Every live reader `evaluate` may ask for. Used for least-privilege IAM and the docs. */
   reads: readonly ReaderId[];
+  /**
+   * State fields the verdict depends on. A partial update (an observation with `changed`) runs
+   * the rule only if it changed one of them. Absent: every change of a trigger runs the rule.
+   */
+  watches?: readonly string[];
   evaluate(subject: Subject<K>, context: RuleContext): Evaluation;
 }
 

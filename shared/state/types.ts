@@ -184,6 +184,12 @@ export type Subject<K extends ResourceKind = ResourceKind> = {
 export type Observation<K extends ResourceKind = ResourceKind> = Subject<K> & {
   /** The change deleted the resource: its findings are archived, no rule runs. */
   deleted?: boolean;
+  /**
+   * For partial updates: the state fields this change set (UpdateClusterConfig sends only what
+   * changes). A rule whose `watches` names none of them is not run: a logging-only update must
+   * not re-judge the endpoint. Absent: the change may concern every rule of the kind.
+   */
+  changed?: readonly string[];
 };
 
 /** Reads the resources a change touched out of its request/response. Pure. */
