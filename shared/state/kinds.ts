@@ -32,7 +32,6 @@ export const KINDS: { [K in ResourceKind]: KindDescriptor<K> } = {
       AwsEc2LaunchTemplate: {
         ...(state.launchTemplateId ? { Id: state.launchTemplateId } : {}),
         ...(state.launchTemplateName ? { LaunchTemplateName: state.launchTemplateName } : {}),
-        ...(typeof state.version === 'number' ? { DefaultVersionNumber: state.version } : {}),
         LaunchTemplateData: {
           ...(state.imageId ? { ImageId: state.imageId } : {}),
           ...(state.metadataOptions
