@@ -138,9 +138,11 @@ export function createRegistry(input: RegistryInput): Registry {
       // scope, the readers for the kinds evaluated here. Tags readers serve exemptions.
       const needed = new Set<ReaderId>();
       for (const rule of rules) {
+        const spansOtherFunctions = rule.resourceKinds.some((kind) => !kinds.has(kind));
         for (const id of rule.reads) {
           const reader = readers.get(id);
-          if (!reader || kinds.has(reader.kind)) needed.add(id);
+          // An unbundled reader of a rule spanning functions serves the other function's kinds.
+          if (reader ? kinds.has(reader.kind) : !spansOtherFunctions) needed.add(id);
         }
       }
       for (const kind of kinds) {

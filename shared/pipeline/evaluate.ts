@@ -16,7 +16,7 @@ import { isExempt, KINDS } from '../state/kinds.ts';
 import type { AwsClients, Observation, ReaderId, ReadResult, Subject } from '../state/types.ts';
 import { mergeState } from './merge.ts';
 
-/** The logging surface the pipeline needs; Powertools' Logger satisfies it. */
+/** The logging surface the pipeline needs (Powertools' Logger is adapted to it in shared/lambda). */
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;

@@ -1,0 +1,5 @@
+/** The iam evaluating Lambda: its rules, their readers, and nothing else. */
+import { createEvaluatorHandler } from '#shared/lambda/evaluator.ts';
+import { IAM_READERS } from '#shared/sources/iam/readers.ts';
+
+export const handler = createEvaluatorHandler({ service: 'iam', readers: IAM_READERS });
