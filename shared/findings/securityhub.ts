@@ -222,6 +222,7 @@ interface Plan {
 function plan(update: FindingUpdate, stored: AwsSecurityFinding | undefined): Plan {
   const finding = update.finding;
   const workflow = update.workflow;
+  if (update.existingOnly && (!stored || stored.RecordState === 'ARCHIVED')) return { stale: false };
   if (!stored) return { finding, ...(workflow ? { workflow } : {}), stale: false };
   const ours = timeOf(finding.UpdatedAt);
   const theirs = timeOf(stored.UpdatedAt);

@@ -15,6 +15,12 @@ export interface FindingUpdate {
   finding: AwsSecurityFinding;
   /** Set after the import, only if the stored finding is still the one imported (same UpdatedAt). */
   workflow?: WorkflowChange;
+  /**
+   * Only update an active finding that already exists; never create one. Used when a rule no
+   * longer applies to a resource (a role that stopped trusting an OIDC provider): a finding it
+   * had is resolved, and resources it never applied to get none.
+   */
+  existingOnly?: boolean;
 }
 
 /** Archive every active Vigil finding on a resource (it was deleted). */

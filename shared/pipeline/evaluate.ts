@@ -161,10 +161,7 @@ export class Pipeline {
   }
 
   private async evaluateObservation(observation: Observation, change: Change, memo: ReadMemo, outcome: ChangeOutcome): Promise<void> {
-    const changed = observation.changed;
-    const rules = this.options.registry
-      .rulesFor(observation.kind, change.service, change.eventName)
-      .filter((rule) => !changed || !rule.watches || rule.watches.some((field) => changed.includes(field)));
+    const rules = this.options.registry.rulesFor(observation.kind, change.service, change.eventName);
     if (rules.length === 0) return;
     // Live state read for this resource, shared by its rules; the event's state is laid over it.
     let live: Record<string, unknown> | undefined;
@@ -182,10 +179,14 @@ export class Pipeline {
     for (const rule of rules) {
       try {
         const evaluation = await this.decide(rule, subjectOf, read);
+        if (evaluation.status === 'UNAFFECTED') {
+          this.log.debug('change does not concern the rule', { ruleId: rule.id, resourceId: observation.ref.id, why: evaluation.why });
+          continue;
+        }
         if (evaluation.status === 'NOT_APPLICABLE') {
-          // A resource the rule never applied to has no finding to resolve.
+          // Resolves a finding the rule had on this resource; creates none (see `existingOnly`).
           if (CREATING_EVENT.test(change.eventName)) continue;
-          this.record(rule, subjectOf(), change, 'PASSED', evaluation.summary, undefined, undefined, outcome);
+          this.record(rule, subjectOf(), change, 'PASSED', evaluation.summary, undefined, undefined, outcome, true);
           continue;
         }
         let subject = subjectOf();
@@ -297,6 +298,7 @@ export class Pipeline {
     severity: Severity | undefined,
     evidence: Readonly<Record<string, string>> | undefined,
     outcome: ChangeOutcome,
+    existingOnly = false,
   ): void {
     const findingRegion = this.findingRegion(change);
     const finding = buildFinding({
@@ -312,7 +314,7 @@ export class Pipeline {
     });
     const exempt = isExempt((subject.state as { tags?: Readonly<Record<string, string>> }).tags, this.options.config.exemptionTagKey, rule.id);
     const update: FindingUpdate = exempt ? { finding, workflow: 'SUPPRESSED' } : status === 'PASSED' ? { finding, workflow: 'RESOLVED' } : { finding };
-    outcome.updates.push(update);
+    outcome.updates.push(existingOnly ? { ...update, existingOnly } : update);
     if (status === 'FAILED' && !exempt) {
       outcome.violations.push({ rule, subject, change, findingId: finding.Id ?? '', findingRegion });
     }

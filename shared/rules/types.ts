@@ -31,7 +31,12 @@ export type Evaluation =
   /** The rule does not apply to this resource (e.g. IAM.1 on a role no OIDC provider trusts). */
   | { status: 'NOT_APPLICABLE'; summary: string }
   /** The state lacks what the rule needs: the pipeline runs these readers and evaluates again. */
-  | { status: 'NEEDS'; readers: readonly ReaderId[]; why: string };
+  | { status: 'NEEDS'; readers: readonly ReaderId[]; why: string }
+  /**
+   * The change did not touch what the rule judges (a logging-only UpdateClusterConfig for
+   * EKS.1): its finding stands as it is; nothing is written and nothing is read.
+   */
+  | { status: 'UNAFFECTED'; why: string };
 
 export interface RuleMetadata {
   id: RuleId;
@@ -50,11 +55,6 @@ export interface Rule<K extends ResourceKind = ResourceKind> extends RuleMetadat
   triggers: readonly Trigger[];
   /** Every live reader `evaluate` may ask for. Used for least-privilege IAM and the docs. */
   reads: readonly ReaderId[];
-  /**
-   * State fields the verdict depends on. A partial update (an observation with `changed`) runs
-   * the rule only if it changed one of them. Absent: every change of a trigger runs the rule.
-   */
-  watches?: readonly string[];
   evaluate(subject: Subject<K>, context: RuleContext): Evaluation;
 }
 

@@ -70,7 +70,7 @@ export const KINDS: { [K in ResourceKind]: KindDescriptor<K> } = {
                 },
               }
             : {}),
-          ...(state.logging ? { Logging: { ClusterLogging: [{ Enabled: true, Types: enabledLogTypes }] } } : {}),
+          ...(state.logging ? { Logging: { ClusterLogging: [{ Enabled: enabledLogTypes.length > 0, Types: enabledLogTypes }] } } : {}),
         },
       };
     },

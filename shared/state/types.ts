@@ -116,6 +116,13 @@ export interface RoleState {
   /** What the role is used for, as far as known (from the trust policy or the event that named it). */
   uses?: readonly RoleUse[];
   tags?: Tags;
+  /**
+   * The attach (`attached: true`) or detach this event made. The event cannot tell the whole
+   * list, so the rules lay this over `attachedPolicyArns` as read (which may lag the event).
+   */
+  policyAttachment?: { policyArn: string; attached: boolean };
+  /** The inline policy this event put (its document) or deleted (`null`), laid over `inlinePolicies`. */
+  inlinePolicyChange?: { policyName: string; document: PolicyDocument | null };
 }
 
 export interface EmrWorkload {
@@ -184,12 +191,6 @@ export type Subject<K extends ResourceKind = ResourceKind> = {
 export type Observation<K extends ResourceKind = ResourceKind> = Subject<K> & {
   /** The change deleted the resource: its findings are archived, no rule runs. */
   deleted?: boolean;
-  /**
-   * For partial updates: the state fields this change set (UpdateClusterConfig sends only what
-   * changes). A rule whose `watches` names none of them is not run: a logging-only update must
-   * not re-judge the endpoint. Absent: the change may concern every rule of the kind.
-   */
-  changed?: readonly string[];
 };
 
 /** Reads the resources a change touched out of its request/response. Pure. */
