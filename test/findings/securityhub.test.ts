@@ -307,6 +307,37 @@ describe('SecurityHubSink.publish: the life of a finding', () => {
     expect(fake.get(newer.ProductArn, newer.Id)?.Compliance?.Status).toBe('FAILED');
   });
 
+  it.each([
+    ['no finding exists', undefined],
+    ['the finding is archived', 'ARCHIVED' as const],
+  ])('creates nothing for a rule that no longer applies when %s', async (_case, recordState) => {
+    // Prepare
+    if (recordState) fake.seed({ ...finding({ at: T1, status: 'FAILED' }), RecordState: recordState });
+    const notApplicable = finding({ at: T2, status: 'PASSED' });
+
+    // Act
+    const report = await sink().publish([{ finding: notApplicable, workflow: 'RESOLVED', existingOnly: true }]);
+
+    // Assess
+    expect(securityHub.commandCalls(BatchImportFindingsCommand)).toHaveLength(0);
+    expect(securityHub.commandCalls(BatchUpdateFindingsCommand)).toHaveLength(0);
+    expect(report).toEqual({ imported: 0, workflowUpdated: 0, archived: 0, stale: 0 });
+  });
+
+  it('resolves the active finding of a rule that no longer applies', async () => {
+    // Prepare: a FAILED finding from when the rule applied
+    fake.seed(finding({ at: T1, status: 'FAILED' }));
+    const notApplicable = finding({ at: T2, status: 'PASSED' });
+
+    // Act
+    await sink().publish([{ finding: notApplicable, workflow: 'RESOLVED', existingOnly: true }]);
+
+    // Assess
+    const stored = fake.get(notApplicable.ProductArn, notApplicable.Id);
+    expect(stored?.Compliance?.Status).toBe('PASSED');
+    expect(stored?.Workflow?.Status).toBe('RESOLVED');
+  });
+
   it('suppresses the finding of an exempt resource', async () => {
     // Prepare
     const exempt = finding({ at: T1, status: 'FAILED' });
