@@ -4,7 +4,7 @@
  * Validated once, up front: a bad configuration fails at cold start with a message that names
  * the field, never half-way through an event.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from './model.ts';
 
 const ruleId = z.string().regex(/^[A-Z]+\.\d+$/, 'a rule ID such as "EKS.1"');
@@ -36,7 +36,7 @@ export const configSchema = z
     allowedPublicAccessCidrs: z
       .array(cidr)
       .default([])
-      .refine((cidrs) => !cidrs.includes('0.0.0.0/0'), '0.0.0.0/0 cannot be allow-listed'),
+      .refine((cidrs) => !cidrs.some((cidr) => cidr.endsWith('/0')), 'a /0 range (the whole internet) cannot be allow-listed'),
     /** Managed policy ARNs a node role may carry beyond the EKS node policies (IAM.4). */
     nodeRoleExtraPolicies: z.array(z.string().startsWith('arn:')).default([]),
     /** Tag whose value lists rule IDs (or `all`) a resource is exempt from. */

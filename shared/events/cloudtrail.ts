@@ -5,7 +5,7 @@
  * null, missing `recipientAccountId` in old records. Never throws: anything it cannot use comes
  * back as a skip with a reason, so one bad record never takes a batch down.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Change, partitionOfRegion, serviceOfEventSource } from '../model.ts';
 
 const looseBoolean = z.preprocess((value) => {

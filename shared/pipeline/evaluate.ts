@@ -79,7 +79,6 @@ class NotEvaluatedError extends Error {
   }
 }
 
-const CREATING_EVENT = /^(Create|Start|Run|Register|Associate)/;
 const MAX_ROUNDS = 6;
 
 /** The pipeline bound to its options. */
@@ -185,7 +184,6 @@ export class Pipeline {
         }
         if (evaluation.status === 'NOT_APPLICABLE') {
           // Resolves a finding the rule had on this resource; creates none (see `existingOnly`).
-          if (CREATING_EVENT.test(change.eventName)) continue;
           this.record(rule, subjectOf(), change, 'PASSED', evaluation.summary, undefined, undefined, outcome, true);
           continue;
         }

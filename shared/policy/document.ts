@@ -95,8 +95,9 @@ function normaliseStatement(raw: unknown, index: number): PolicyStatement {
 function decodeText(text: string): unknown {
   const trimmed = text.trim();
   // IAM returns documents URL-encoded (GetRole, GetPolicyVersion, CreateRole's response).
-  const json = trimmed.startsWith('%7B') || trimmed.startsWith('%7b') ? decodeURIComponent(trimmed) : trimmed;
   try {
+    // A malformed escape throws URIError: still "not a policy", never an unexpected error.
+    const json = trimmed.startsWith('%7B') || trimmed.startsWith('%7b') ? decodeURIComponent(trimmed) : trimmed;
     return JSON.parse(json);
   } catch (error) {
     throw new PolicyParseError(`policy document is not JSON: ${(error as Error).message}`);

@@ -2,7 +2,7 @@ import { AccessDeniedException, DescribeClusterCommand, type DescribeClusterResp
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eksFixture } from '../fixtures/eks/live.ts';
-import { evaluateEvent, loadEvent, testPipeline, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, testPipeline, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const eks = mockClient(EKSClient);
 
@@ -79,7 +79,7 @@ describe('EKS.1 decided from the event alone', () => {
     const outcome = await evaluateEvent(loadEvent('eks-1/DeleteCluster.archive.json'), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([clusterArn('analytics-prod')]);
     expect(eks.calls()).toHaveLength(0);
   });
@@ -141,7 +141,7 @@ describe('EKS.1 on a partial resourcesVpcConfig (only publicAccessCidrs)', () =>
     const outcome = await evaluateEvent(loadEvent(fixture), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([clusterArn('analytics-prod')]);
   });
 

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EksLogType } from '#shared/state/types.ts';
 import { eksFixture } from '../fixtures/eks/live.ts';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const eks = mockClient(EKSClient);
 const EKS = { service: 'eks' } as const;
@@ -48,7 +48,7 @@ describe('EKS.2 decided from the event alone', () => {
     const outcome = await evaluateEvent(loadEvent('eks-2/UpdateClusterConfig.skip.scheduler-only.json'), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(eks.calls()).toHaveLength(0);
   });
 

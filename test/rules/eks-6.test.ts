@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const EKS = { service: 'eks' } as const;
 const policyRef = (cluster: string, principal: string, policy: string) =>
@@ -61,7 +61,7 @@ describe('EKS.6', () => {
     const outcome = await evaluateEvent(loadEvent('eks-6/AssociateAccessPolicy.skip.view-policy.json'), EKS);
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([]);
   });
 
@@ -70,7 +70,7 @@ describe('EKS.6', () => {
     const outcome = await evaluateEvent(loadEvent('eks-6/DisassociateAccessPolicy.archive.json'), EKS);
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([
       policyRef('analytics-prod', 'arn:aws:iam::111122223333:role/ci-deployer', 'AmazonEKSClusterAdminPolicy'),
     ]);

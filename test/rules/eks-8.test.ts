@@ -2,7 +2,7 @@ import { DescribeAddonCommand, type DescribeAddonResponse, EKSClient, ResourceNo
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eksFixture } from '../fixtures/eks/live.ts';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const eks = mockClient(EKSClient);
 const EKS = { service: 'eks' } as const;
@@ -55,7 +55,7 @@ describe('EKS.8 decided from the event alone', () => {
     const outcome = await evaluateEvent(loadEvent('eks-8/CreateAddon.skip.not-vpc-cni.json'), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(eks.calls()).toHaveLength(0);
   });
 
@@ -105,7 +105,7 @@ describe('EKS.8 on an UpdateAddon without configurationValues (the add-on keeps 
     const outcome = await evaluateEvent(loadEvent(fixture), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([addonArn('batch-prod', 'vpc-cni')]);
   });
 });

@@ -3,7 +3,7 @@ import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveFixture, mockEmrContainers, mockExecutionRoles } from '../fixtures/emr/live.ts';
-import { evaluateEvent, loadEvent, testPipeline, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, testPipeline, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const emr = mockEmrContainers();
 const iam = mockClient(IAMClient);
@@ -61,7 +61,7 @@ describe('EMR.1 execution role least privilege', () => {
     const outcome = await evaluateEvent(loadEvent('emr-1/StartJobRun.needs-live.job-template.json'), { config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([
       expect.objectContaining({ ruleId: 'EMR.1', resourceId: VIRTUAL_CLUSTER, reason: 'offline', readers: ['emr-containers:DescribeJobRun'] }),
     ]);
@@ -72,7 +72,7 @@ describe('EMR.1 execution role least privilege', () => {
     const outcome = await evaluateEvent(loadEvent('emr-1/CreateJobTemplate.pass.role-parameter.json'), { live: true, config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([]);
     expect(iam.calls()).toHaveLength(0);
     expect(emr.calls()).toHaveLength(0);
@@ -86,7 +86,7 @@ describe('EMR.1 execution role least privilege', () => {
     const outcome = await evaluateEvent(loadEvent('emr-1/StartJobRun.fail.admin-role.json'), { live: true, config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives).toEqual([]);
   });
 

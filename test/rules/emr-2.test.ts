@@ -1,7 +1,7 @@
 import { DescribeVirtualClusterCommand, type ListJobRunsResponse, ListJobRunsCommand } from '@aws-sdk/client-emr-containers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveFixture, mockEmrContainers } from '../fixtures/emr/live.ts';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const emr = mockEmrContainers();
 
@@ -86,7 +86,7 @@ describe('EMR.2 virtual cluster not shared by several execution roles', () => {
     const outcome = await evaluateEvent(loadEvent('emr-2/StartJobRun.fail.shared-roles.json'), { config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([expect.objectContaining({ ruleId: 'EMR.2', reason: 'offline', readers: ['emr-containers:ListJobRuns'] })]);
   });
 
@@ -95,7 +95,7 @@ describe('EMR.2 virtual cluster not shared by several execution roles', () => {
     const outcome = await evaluateEvent(loadEvent('emr-2/DeleteVirtualCluster.archive.json'));
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => [archive.ref.kind, archive.ref.id, archive.eventTime])).toEqual([
       ['emr-virtual-cluster', arnOf(MULTITENANT), '2025-06-03T11:02:48.000Z'],
     ]);

@@ -6,7 +6,7 @@ import {
   } from '@aws-sdk/client-emr-containers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveFixture, mockEmrContainers } from '../fixtures/emr/live.ts';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const emr = mockEmrContainers();
 
@@ -77,7 +77,7 @@ describe('EMR.3 release label and custom image', () => {
     const outcome = await evaluateEvent(loadEvent(fixture), { config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toHaveLength(1);
     expect(outcome.notEvaluated[0]).toMatchObject({ ruleId: 'EMR.3', reason: 'offline', readers: [reader] });
     expect(outcome.notEvaluated[0]?.detail).toMatch(why);

@@ -4,7 +4,7 @@ import { DescribeManagedEndpointCommand, DescribeVirtualClusterCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockEmrContainers, mockEndpointNetworks } from '../fixtures/emr/live.ts';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const emr = mockEmrContainers();
 const eks = mockClient(EKSClient);
@@ -60,7 +60,7 @@ describe('EMR.4 managed endpoint on a cluster with a private subnet', () => {
     const outcome = await evaluateEvent(loadEvent('emr-4/CreateManagedEndpoint.pass.private-subnet.json'), { config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([
       expect.objectContaining({ ruleId: 'EMR.4', resourceId: STUDIO_ENDPOINT, reason: 'offline', readers: ['emr-containers:endpoint-private-subnets'] }),
     ]);
@@ -74,7 +74,7 @@ describe('EMR.4 managed endpoint on a cluster with a private subnet', () => {
     const outcome = await evaluateEvent(loadEvent('emr-4/CreateManagedEndpoint.pass.private-subnet.json'), { live: true, config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated).toEqual([expect.objectContaining({ ruleId: 'EMR.4', reason: 'access-denied', readers: ['emr-containers:endpoint-private-subnets'] })]);
   });
 
@@ -86,7 +86,7 @@ describe('EMR.4 managed endpoint on a cluster with a private subnet', () => {
     const outcome = await evaluateEvent(loadEvent('emr-4/CreateManagedEndpoint.pass.private-subnet.json'), { live: true, config });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([STUDIO_ENDPOINT]);
   });
 

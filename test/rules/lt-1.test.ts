@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { evaluateEvent, loadEvent, testPipeline, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, testPipeline, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const ec2 = mockClient(EC2Client);
 
@@ -85,7 +85,7 @@ describe('LT.1 offline, decided from the event alone', () => {
     const outcome = await evaluateEvent(loadEvent('lt-1/DeleteLaunchTemplate.archive.by-name.json'), EC2);
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([arn('lt-0c3d4e5f607182930'), arn('name/vendor-appliance')]);
     expect(outcome.archives[0]).toMatchObject({ eventName: 'DeleteLaunchTemplate', eventTime: '2025-01-16T16:48:30.000Z', findingRegion: 'eu-west-1' });
   });

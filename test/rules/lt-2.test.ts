@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ASFF_LIMITS } from '#shared/findings/asff.ts';
 import { lt2HopLimit } from '#shared/rules/ec2/lt-2-hop-limit.ts';
-import { evaluateEvent, loadEvent, testPipeline, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, testPipeline, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const ec2 = mockClient(EC2Client);
 
@@ -93,7 +93,7 @@ describe('LT.2 offline, decided from the event alone', () => {
     const outcome = await evaluateEvent(loadEvent('lt-2/DeleteLaunchTemplate.archive.by-id.json'), EC2);
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.archives.map((archive) => archive.ref.id)).toEqual([arn('lt-02b3c4d5e6f708192'), arn('name/eks-stage-ingress')]);
   });
 

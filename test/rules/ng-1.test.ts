@@ -1,7 +1,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { evaluateEvent, loadEvent, verdictOf } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, verdictOf, verdicts } from '../support/pipeline.ts';
 
 const eks = mockClient(EKSClient);
 const EKS = { service: 'eks' } as const;
@@ -54,7 +54,7 @@ describe('NG.1', () => {
     const outcome = await evaluateEvent(loadEvent('ng-1/UpdateNodegroupVersion.skip.release-version-only.json'), { ...EKS, live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(verdicts(outcome)).toEqual([]);
     expect(outcome.notEvaluated.filter((entry) => entry.readers.length > 0)).toEqual([]);
     expect(eks.calls()).toHaveLength(0);
   });

@@ -63,11 +63,12 @@ export interface VerdictRow {
   resourceId: string | undefined;
   title: string | undefined;
   description: string | undefined;
+  /** A rule that does not apply: it resolves a finding it had and creates none. */
+  existingOnly: boolean;
 }
 
-/** One row per finding update, for compact assertions. */
-export function verdicts(outcome: ChangeOutcome): VerdictRow[] {
-  return outcome.updates.map(({ finding, workflow }) => ({
+function rows(outcome: ChangeOutcome): VerdictRow[] {
+  return outcome.updates.map(({ finding, workflow, existingOnly }) => ({
     ruleId: finding.ProductFields?.['vigil/RuleId'] ?? '',
     status: finding.Compliance?.Status,
     severity: finding.Severity?.Label,
@@ -75,10 +76,26 @@ export function verdicts(outcome: ChangeOutcome): VerdictRow[] {
     resourceId: finding.Resources?.[0]?.Id,
     title: finding.Title,
     description: finding.Description,
+    existingOnly: existingOnly === true,
   }));
 }
 
-/** The verdict of one rule, or undefined when the rule produced no finding. */
+/**
+ * One row per finding the outcome writes. Updates marked `existingOnly` (a rule that does not
+ * apply resolves a finding it had, and creates none) are left out: see `existingOnly()`.
+ */
+export function verdicts(outcome: ChangeOutcome): VerdictRow[] {
+  return rows(outcome).filter((row) => !row.existingOnly);
+}
+
+/** Rule ids whose not-applicable verdict may resolve an existing finding (and create none). */
+export function existingOnly(outcome: ChangeOutcome): string[] {
+  return rows(outcome)
+    .filter((row) => row.existingOnly)
+    .map((row) => row.ruleId);
+}
+
+/** The verdict of one rule (including an existing-only one), or undefined when it gave none. */
 export function verdictOf(outcome: ChangeOutcome, ruleId: string): VerdictRow | undefined {
-  return verdicts(outcome).find((row) => row.ruleId === ruleId);
+  return rows(outcome).find((row) => row.ruleId === ruleId);
 }

@@ -16,6 +16,7 @@ describe('configuration schema', () => {
     [{ minKubernetesVersion: '1' }, 'minKubernetesVersion'],
     [{ requiredLogTypes: ['api', 'kubelet'] }, 'requiredLogTypes.1'],
     [{ allowedPublicAccessCidrs: ['0.0.0.0/0'] }, 'allowedPublicAccessCidrs'],
+    [{ allowedPublicAccessCidrs: ['203.0.113.0/24', '10.0.0.0/0'] }, 'allowedPublicAccessCidrs'],
     [{ remediation: { enabledRules: ['EKS.5'] } }, 'remediation.enabledRules.0'],
     [{ remediation: { enabledRules: ['EKS.3'] } }, 'remediation.kmsKeyArn'],
     [{ adminPrincipalArns: ['alice'] }, 'adminPrincipalArns.0'],

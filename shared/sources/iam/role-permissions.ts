@@ -72,8 +72,16 @@ async function defaultVersionDocument(iam: IAMClient, policyArn: string): Promis
  * not exist. AccessDenied and other errors propagate: the caller's pipeline classifies them.
  * A stored document that cannot be parsed throws `PolicyParseError` rather than being skipped,
  * since skipping could turn an admin grant into a PASS.
+ *
+ * `alsoPolicyArns`: customer-managed policies whose documents to read even if the attached list
+ * does not show them yet (an AttachRolePolicy event seconds old, which IAM may not list yet).
  */
-export async function readRolePermissions(aws: AwsClients, partition: string, roleName: string): Promise<RoleState | null> {
+export async function readRolePermissions(
+  aws: AwsClients,
+  partition: string,
+  roleName: string,
+  alsoPolicyArns: readonly string[] = [],
+): Promise<RoleState | null> {
   const iam = aws.client(IAMClient, iamRegion(partition));
   let arns: string[];
   let names: string[];
@@ -97,7 +105,7 @@ export async function readRolePermissions(aws: AwsClients, partition: string, ro
   }
 
   const managedPolicyDocuments: Record<string, PolicyDocument> = {};
-  for (const policyArn of arns) {
+  for (const policyArn of new Set([...arns, ...alsoPolicyArns])) {
     if (isAwsManagedPolicyArn(policyArn)) continue;
     const document = await defaultVersionDocument(iam, policyArn);
     if (document) managedPolicyDocuments[policyArn] = document;
