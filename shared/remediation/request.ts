@@ -4,7 +4,7 @@
  * Typed with zod at both ends; the remediator trusts nothing in it but identities, and re-reads
  * the resource before acting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REMEDIABLE_RULES } from '../config.ts';
 import { productArn } from '../findings/asff.ts';
 import type { ResourceKind } from '../model.ts';
