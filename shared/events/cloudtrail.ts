@@ -101,8 +101,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Picks the CloudTrail record out of an EventBridge envelope, or takes the input as a record. */
-function recordOf(input: unknown): { record: unknown; envelopeAccount?: string } | { error: string } {
+function recordOf(input: unknown): { record: unknown; envelopeAccount?: string } | { error: string; reason?: SkipReason } {
   if (!isObject(input)) return { error: 'event is not a JSON object' };
+  const detailType = input['detail-type'];
+  if (typeof detailType === 'string' && detailType !== 'AWS API Call via CloudTrail' && isObject(input.detail)) {
+    // A well-formed EventBridge event of another kind (e.g. Vigil's own remediation requests).
+    return { error: `EventBridge detail-type "${detailType}" is not evaluated`, reason: 'not-handled' };
+  }
   if ('detail-type' in input || 'detail' in input) {
     const envelope = eventBridgeEnvelopeSchema.safeParse(input);
     if (!envelope.success) return { error: `not an "AWS API Call via CloudTrail" event: ${describeIssues(envelope.error)}` };
@@ -117,7 +122,7 @@ function recordOf(input: unknown): { record: unknown; envelopeAccount?: string }
  */
 export function parseChange(input: unknown, handles: (eventSource: string, eventName: string) => boolean): ParseResult {
   const picked = recordOf(input);
-  if ('error' in picked) return { ok: false, reason: 'malformed', detail: picked.error };
+  if ('error' in picked) return { ok: false, reason: picked.reason ?? 'malformed', detail: picked.error };
   const parsed = cloudTrailRecordSchema.safeParse(picked.record);
   if (!parsed.success) {
     const raw = isObject(picked.record) ? picked.record : {};
