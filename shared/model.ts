@@ -81,8 +81,11 @@ export interface Change {
   response: Readonly<Record<string, unknown>> | null;
 }
 
-/** Compliance outcome of one rule on one resource. */
-export type ComplianceStatus = 'PASSED' | 'FAILED';
+/**
+ * Compliance outcome of one rule on one resource. NOT_AVAILABLE: Vigil was denied a read it
+ * needs, so the finding says "not evaluated" instead of guessing (never a PASS).
+ */
+export type ComplianceStatus = 'PASSED' | 'FAILED' | 'NOT_AVAILABLE';
 
 export function partitionOfRegion(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';

@@ -82,7 +82,8 @@ function resourceOf(ref: ResourceRef, subject: Subject): NonNullable<AwsSecurity
 export function buildFinding(input: FindingInput): AwsSecurityFinding {
   const { rule, subject, change, findingRegion } = input;
   const ref = subject.ref;
-  const severity = effectiveSeverity(rule, input.severity, input.config);
+  // A finding Vigil could not evaluate says so; it carries no risk rating of its own.
+  const severity = input.status === 'NOT_AVAILABLE' ? 'INFORMATIONAL' : effectiveSeverity(rule, input.severity, input.config);
   const productFields: Record<string, string> = {
     'vigil/RuleId': rule.id,
     'vigil/EventId': change.eventId,
@@ -120,7 +121,10 @@ export function buildFinding(input: FindingInput): AwsSecurityFinding {
     },
     ProductFields: productFields,
     Resources: [resourceOf(ref, subject)],
-    Compliance: { Status: input.status },
+    Compliance:
+      input.status === 'NOT_AVAILABLE'
+        ? { Status: input.status, StatusReasons: [{ ReasonCode: 'CONFIG_ACCESS_DENIED', Description: truncate(input.summary, 2048) }] }
+        : { Status: input.status },
     Workflow: { Status: 'NEW' },
     RecordState: 'ACTIVE',
   };

@@ -223,6 +223,12 @@ export class Pipeline {
           outcome.notEvaluated.push(entry);
           const level = error.reason === 'offline' ? 'debug' : 'warn';
           this.log[level]('rule not evaluated', { ...entry });
+          if (error.reason === 'access-denied') {
+            // Say so on the finding (Compliance NOT_AVAILABLE), never a PASS by default.
+            const label = `${KINDS[observation.kind].label} ${observation.ref.name}`;
+            const summary = `Vigil could not evaluate ${rule.id} on ${label}: ${error.message}. Grant the read to Vigil's role.`;
+            this.record(rule, subjectOf(), change, 'NOT_AVAILABLE', summary, undefined, undefined, outcome);
+          }
           continue;
         }
         throw error;

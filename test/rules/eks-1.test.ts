@@ -153,7 +153,7 @@ describe('EKS.1 on a partial resourcesVpcConfig (only publicAccessCidrs)', () =>
     const outcome = await evaluateEvent(loadEvent(fixture), { ...EKS, live: true });
 
     // Assess
-    expect(verdictOf(outcome, 'EKS.1')).toBeUndefined();
+    expect(verdictOf(outcome, 'EKS.1')?.status).toBe('NOT_AVAILABLE');
     expect(outcome.notEvaluated.find((entry) => entry.ruleId === 'EKS.1')).toMatchObject({ reason: 'access-denied', readers: ['eks:DescribeCluster'] });
   });
 

@@ -20,7 +20,7 @@ import { EXPANDERS, EXTRACTORS } from '#shared/sources/extractors.ts';
 import { ALL_READERS } from '#shared/sources/readers.ts';
 import { KINDS } from '#shared/state/kinds.ts';
 import type { Observation, StateReader, Subject } from '#shared/state/types.ts';
-import { evaluateEvent, loadEvent } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, statuses } from '../support/pipeline.ts';
 
 const ec2 = mockClient(EC2Client);
 const aws = createClientCache({ maxAttempts: 1 });
@@ -360,7 +360,7 @@ describe('live read errors through the pipeline', () => {
     const outcome = await evaluateEvent(loadEvent('lt-1/ModifyLaunchTemplate.needs-live.set-default.json'), { service: 'ec2', live: true });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(statuses(outcome)).toEqual(['NOT_AVAILABLE']);
     expect(outcome.archives).toEqual([]);
     expect(outcome.notEvaluated.map((entry) => [entry.ruleId, entry.reason, entry.readers])).toEqual([
       ['LT.1', 'access-denied', ['ec2:DescribeLaunchTemplateVersions']],

@@ -22,7 +22,7 @@ import { EXTRACTORS } from '#shared/sources/extractors.ts';
 import { ALL_READERS } from '#shared/sources/readers.ts';
 import type { Observation, Subject } from '#shared/state/types.ts';
 import { liveFixture, mockEmrContainers, mockExecutionRoles } from '../fixtures/emr/live.ts';
-import { evaluateEvent, loadEvent, testPipeline } from '../support/pipeline.ts';
+import { evaluateEvent, loadEvent, statuses, testPipeline } from '../support/pipeline.ts';
 
 const emr = mockEmrContainers();
 const iam = mockClient(IAMClient);
@@ -396,7 +396,7 @@ describe('EMR on EKS readers', () => {
     const outcome = await evaluateEvent(loadEvent(fixture), { live: true, config: { disabledRules: ['EMR.1', 'EMR.2', 'EMR.4'] } });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(statuses(outcome)).toEqual(['NOT_AVAILABLE']);
     expect(outcome.archives).toEqual([]);
     expect(outcome.notEvaluated).toEqual([expect.objectContaining({ ruleId, reason: 'access-denied', readers: [reader] })]);
   });
@@ -426,7 +426,7 @@ describe('EMR on EKS readers', () => {
     const outcome = await evaluateEvent(loadEvent('emr-3/CreateJobTemplate.pass.release-parameter.json'), { live: true, config: { disabledRules: ['EMR.1'] } });
 
     // Assess
-    expect(outcome.updates).toEqual([]);
+    expect(statuses(outcome)).toEqual(['NOT_AVAILABLE']);
     expect(outcome.notEvaluated).toEqual([expect.objectContaining({ ruleId: 'EMR.3', reason: 'access-denied' })]);
     expect(outcome.notEvaluated[0]?.detail).toContain('could not be decrypted: KMS key is not accessible');
   });

@@ -95,6 +95,11 @@ export function existingOnly(outcome: ChangeOutcome): string[] {
     .map((row) => row.ruleId);
 }
 
+/** The distinct compliance statuses of the findings an outcome writes, sorted. */
+export function statuses(outcome: ChangeOutcome): string[] {
+  return [...new Set(outcome.updates.map((update) => update.finding.Compliance?.Status ?? ''))].sort();
+}
+
 /** The verdict of one rule (including an existing-only one), or undefined when it gave none. */
 export function verdictOf(outcome: ChangeOutcome, ruleId: string): VerdictRow | undefined {
   return rows(outcome).find((row) => row.ruleId === ruleId);
