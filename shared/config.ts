@@ -4,18 +4,16 @@
  * Validated once, up front: a bad configuration fails at cold start with a message that names
  * the field, never half-way through an event.
  */
-import * as z from 'zod';
 import { SEVERITIES } from './model.ts';
+import * as z from './zod-mini.ts';
 
-const ruleId = z.string().regex(/^[A-Z]+\.\d+$/, 'a rule ID such as "EKS.1"');
+const ruleId = z.string().check(z.regex(/^[A-Z]+\.\d+$/, 'a rule ID such as "EKS.1"'));
 const iamRoleOrUserArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/, 'an IAM role or user ARN');
-const cidr = z
-  .string()
-  .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as "203.0.113.0/24"');
-const kubernetesVersion = z.string().regex(/^\d+\.\d+$/, 'a Kubernetes minor version such as "1.31"');
-const emrRelease = z.string().regex(/^emr-\d+\.\d+\.\d+/, 'an EMR release label such as "emr-7.0.0-latest"');
+  .check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/, 'an IAM role or user ARN'));
+const cidr = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as "203.0.113.0/24"'));
+const kubernetesVersion = z.string().check(z.regex(/^\d+\.\d+$/, 'a Kubernetes minor version such as "1.31"'));
+const emrRelease = z.string().check(z.regex(/^emr-\d+\.\d+\.\d+/, 'an EMR release label such as "emr-7.0.0-latest"'));
 const logType = z.enum(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
 
 /** Rules whose remediation an operator may opt into (see `shared/remediation/`). */
@@ -23,57 +21,57 @@ export const REMEDIABLE_RULES = ['LT.1', 'LT.2', 'EKS.1', 'EKS.2', 'EKS.3', 'EKS
 export type RemediableRuleId = (typeof REMEDIABLE_RULES)[number];
 
 export const configSchema = z
-  .object({
+  .strictObject({
     /** Principals allowed to hold cluster-wide EKS admin access policies (EKS.6). */
-    adminPrincipalArns: z.array(iamRoleOrUserArn).default([]),
+    adminPrincipalArns: z._default(z.array(iamRoleOrUserArn), []),
     /** Lowest Kubernetes minor version considered supported (EKS.9). */
-    minKubernetesVersion: kubernetesVersion.default('1.31'),
+    minKubernetesVersion: z._default(kubernetesVersion, '1.31'),
     /** Lowest EMR on EKS release label accepted (EMR.3). */
-    minEmrRelease: emrRelease.default('emr-7.0.0'),
+    minEmrRelease: z._default(emrRelease, 'emr-7.0.0'),
     /** Control-plane log types that must be enabled (EKS.2). */
-    requiredLogTypes: z.array(logType).min(1).default(['api', 'audit', 'authenticator']),
+    requiredLogTypes: z._default(z.array(logType).check(z.minLength(1)), ['api', 'audit', 'authenticator']),
     /** Public endpoint CIDRs considered restricted (EKS.1); also what its remediation applies. */
     allowedPublicAccessCidrs: z
-      .array(cidr)
-      .default([])
-      .refine((cidrs) => !cidrs.some((cidr) => cidr.endsWith('/0')), 'a /0 range (the whole internet) cannot be allow-listed'),
+      ._default(z.array(cidr), [])
+      .check(z.refine((cidrs) => !cidrs.some((cidr) => cidr.endsWith('/0')), 'a /0 range (the whole internet) cannot be allow-listed')),
     /** Managed policy ARNs a node role may carry beyond the EKS node policies (IAM.4). */
-    nodeRoleExtraPolicies: z.array(z.string().startsWith('arn:')).default([]),
+    nodeRoleExtraPolicies: z._default(z.array(z.string().check(z.startsWith('arn:'))), []),
     /** Tag whose value lists rule IDs (or `all`) a resource is exempt from. */
-    exemptionTagKey: z.string().min(1).max(128).default('compliance:exempt'),
+    exemptionTagKey: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'compliance:exempt'),
     /** Raise a rule's severity (never lower it below the catalogue's default). */
-    severityOverrides: z.record(ruleId, z.enum(SEVERITIES)).default({}),
+    severityOverrides: z._default(z.record(ruleId, z.enum(SEVERITIES)), {}),
     /** Rules switched off entirely. */
-    disabledRules: z.array(ruleId).default([]),
-    remediation: z
-      .object({
+    disabledRules: z._default(z.array(ruleId), []),
+    remediation: z._default(
+      z.strictObject({
         /** Dry-run records the exact call it would make and changes nothing. On by default. */
-        dryRun: z.boolean().default(true),
+        dryRun: z._default(z.boolean(), true),
         /** Rules opted into automatic remediation. Off unless listed. */
-        enabledRules: z.array(z.enum(REMEDIABLE_RULES)).default([]),
+        enabledRules: z._default(z.array(z.enum(REMEDIABLE_RULES)), []),
         /** KMS key to associate with clusters lacking secrets encryption (EKS.3). */
-        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, 'a KMS key ARN').optional(),
-      })
-      .strict()
-      .default({ dryRun: true, enabledRules: [] }),
+        kmsKeyArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:kms:/, 'a KMS key ARN'))),
+      }),
+      { dryRun: true, enabledRules: [] },
+    ),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    if (config.remediation.enabledRules.includes('EKS.3') && !config.remediation.kmsKeyArn) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['remediation', 'kmsKeyArn'],
-        message: 'EKS.3 remediation is enabled but no kmsKeyArn is configured',
-      });
-    }
-    if (config.remediation.enabledRules.includes('EKS.1') && config.allowedPublicAccessCidrs.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['allowedPublicAccessCidrs'],
-        message: 'EKS.1 remediation is enabled but allowedPublicAccessCidrs is empty',
-      });
-    }
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      if (config.remediation.enabledRules.includes('EKS.3') && !config.remediation.kmsKeyArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remediation', 'kmsKeyArn'],
+          message: 'EKS.3 remediation is enabled but no kmsKeyArn is configured',
+        });
+      }
+      if (config.remediation.enabledRules.includes('EKS.1') && config.allowedPublicAccessCidrs.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowedPublicAccessCidrs'],
+          message: 'EKS.1 remediation is enabled but allowedPublicAccessCidrs is empty',
+        });
+      }
+    }),
+  );
 
 export type VigilConfig = z.output<typeof configSchema>;
 export type VigilConfigInput = z.input<typeof configSchema>;

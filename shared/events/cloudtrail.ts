@@ -5,10 +5,15 @@
  * null, missing `recipientAccountId` in old records. Never throws: anything it cannot use comes
  * back as a skip with a reason, so one bad record never takes a batch down.
  */
-import * as z from 'zod';
 import { type Change, partitionOfRegion, serviceOfEventSource } from '../model.ts';
+import * as z from '../zod-mini.ts';
 
-const looseBoolean = z.preprocess((value) => {
+/** What classic zod's `z.preprocess(fn, schema)` builds: the transform's output is parsed by `schema`. */
+function preprocess<T extends z.core.$ZodType>(fn: (value: unknown) => unknown, schema: T) {
+  return z.pipe(z.transform(fn), schema);
+}
+
+const looseBoolean = preprocess((value) => {
   if (typeof value === 'string') {
     const lower = value.toLowerCase();
     if (lower === 'true') return true;
@@ -18,60 +23,55 @@ const looseBoolean = z.preprocess((value) => {
 }, z.boolean());
 
 /** `null`, `"None"`, `""` and absent all mean "no body". */
-const body = z.preprocess(
+const body = preprocess(
   (value) => (value === 'None' || value === '' || value === undefined ? null : value),
-  z.record(z.string(), z.unknown()).nullable(),
+  z.nullable(z.record(z.string(), z.unknown())),
 );
 
-const userIdentitySchema = z
-  .object({
-    type: z.string().optional(),
-    arn: z.string().optional(),
-    accountId: z.string().optional(),
-    invokedBy: z.string().optional(),
-    sessionContext: z
-      .object({
-        sessionIssuer: z.object({ arn: z.string().optional() }).loose().optional(),
-      })
-      .loose()
-      .optional(),
-  })
-  .loose();
+const userIdentitySchema = z.looseObject({
+  type: z.optional(z.string()),
+  arn: z.optional(z.string()),
+  accountId: z.optional(z.string()),
+  invokedBy: z.optional(z.string()),
+  sessionContext: z.optional(
+    z.looseObject({
+      sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })),
+    }),
+  ),
+});
 
-export const cloudTrailRecordSchema = z
-  .object({
-    eventVersion: z.string().optional(),
-    eventID: z.string().min(1),
-    eventName: z.string().min(1),
-    eventSource: z.string().min(1),
-    eventTime: z.iso.datetime({ offset: true }),
-    awsRegion: z.string().min(1),
-    recipientAccountId: z.string().optional(),
-    userIdentity: userIdentitySchema.optional(),
-    requestParameters: body.optional(),
-    responseElements: body.optional(),
-    errorCode: z.string().nullable().optional(),
-    errorMessage: z.string().nullable().optional(),
-    readOnly: looseBoolean.optional(),
-    eventType: z.string().optional(),
-  })
-  .loose();
+const nonEmptyString = z.string().check(z.minLength(1));
+
+export const cloudTrailRecordSchema = z.looseObject({
+  eventVersion: z.optional(z.string()),
+  eventID: nonEmptyString,
+  eventName: nonEmptyString,
+  eventSource: nonEmptyString,
+  eventTime: z.iso.datetime({ offset: true }),
+  awsRegion: nonEmptyString,
+  recipientAccountId: z.optional(z.string()),
+  userIdentity: z.optional(userIdentitySchema),
+  requestParameters: z.optional(body),
+  responseElements: z.optional(body),
+  errorCode: z.optional(z.nullable(z.string())),
+  errorMessage: z.optional(z.nullable(z.string())),
+  readOnly: z.optional(looseBoolean),
+  eventType: z.optional(z.string()),
+});
 
 export type CloudTrailRecord = z.output<typeof cloudTrailRecordSchema>;
 
-export const eventBridgeEnvelopeSchema = z
-  .object({
-    version: z.string().optional(),
-    id: z.string().optional(),
-    'detail-type': z.literal('AWS API Call via CloudTrail'),
-    source: z.string(),
-    account: z.string().optional(),
-    time: z.string().optional(),
-    region: z.string().optional(),
-    resources: z.array(z.unknown()).optional(),
-    detail: cloudTrailRecordSchema,
-  })
-  .loose();
+export const eventBridgeEnvelopeSchema = z.looseObject({
+  version: z.optional(z.string()),
+  id: z.optional(z.string()),
+  'detail-type': z.literal('AWS API Call via CloudTrail'),
+  source: z.string(),
+  account: z.optional(z.string()),
+  time: z.optional(z.string()),
+  region: z.optional(z.string()),
+  resources: z.optional(z.array(z.unknown())),
+  detail: cloudTrailRecordSchema,
+});
 
 export type EventBridgeCloudTrailEvent = z.output<typeof eventBridgeEnvelopeSchema>;
 
@@ -89,7 +89,7 @@ export type ParseResult =
   | { ok: true; change: Change; record: CloudTrailRecord }
   | { ok: false; reason: SkipReason; detail: string; eventId?: string; eventName?: string };
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)

@@ -4,12 +4,12 @@
  * Typed with zod at both ends; the remediator trusts nothing in it but identities, and re-reads
  * the resource before acting.
  */
-import * as z from 'zod';
 import { REMEDIABLE_RULES } from '../config.ts';
 import { productArn } from '../findings/asff.ts';
 import type { ResourceKind } from '../model.ts';
 import type { Violation } from '../pipeline/evaluate.ts';
 import { KINDS } from '../state/kinds.ts';
+import * as z from '../zod-mini.ts';
 import { identityOf } from './live.ts';
 
 export const REMEDIATION_SOURCE = 'vigil.remediation';
@@ -28,36 +28,37 @@ export const REMEDIATION_EVENT_PATTERN = {
 export const MAX_DETAIL_BYTES = 200_000;
 
 const resourceKind = z.custom<ResourceKind>((value) => typeof value === 'string' && Object.hasOwn(KINDS, value), 'a Vigil resource kind');
+const nonEmptyString = z.string().check(z.minLength(1));
 
 export const remediationRequestSchema = z.object({
   version: z.literal(1),
   ruleId: z.enum(REMEDIABLE_RULES),
-  findingId: z.string().min(1),
-  findingRegion: z.string().min(1),
+  findingId: nonEmptyString,
+  findingRegion: nonEmptyString,
   /** With `findingId`, identifies the finding for BatchUpdateFindings. */
-  productArn: z.string().startsWith('arn:'),
+  productArn: z.string().check(z.startsWith('arn:')),
   resource: z.object({
     kind: resourceKind,
-    id: z.string().min(1),
+    id: nonEmptyString,
     name: z.string(),
-    accountId: z.string().regex(/^\d{12}$/),
-    region: z.string().min(1),
-    partition: z.string().min(1),
+    accountId: z.string().check(z.regex(/^\d{12}$/)),
+    region: nonEmptyString,
+    partition: nonEmptyString,
     attrs: z.record(z.string(), z.string()),
   }),
   /** The CloudTrail change whose evaluation failed. */
   trigger: z.object({
-    eventId: z.string().min(1),
-    eventTime: z.string().min(1),
-    eventName: z.string().min(1),
-    eventSource: z.string().min(1),
-    actorArn: z.string().optional(),
+    eventId: nonEmptyString,
+    eventTime: nonEmptyString,
+    eventName: nonEmptyString,
+    eventSource: nonEmptyString,
+    actorArn: z.optional(z.string()),
     /** The role (ARN with path) whose session made the change; how Vigil recognises its own changes. */
-    sessionIssuerArn: z.string().optional(),
+    sessionIssuerArn: z.optional(z.string()),
   }),
   /** The resource's state as evaluated (audit context; identities only when it was too large). */
   state: z.record(z.string(), z.unknown()),
-  stateTrimmed: z.boolean().optional(),
+  stateTrimmed: z.optional(z.boolean()),
 });
 
 export type RemediationRequest = z.output<typeof remediationRequestSchema>;
@@ -65,7 +66,7 @@ export type RemediationRequest = z.output<typeof remediationRequestSchema>;
 export const remediationEventSchema = z.object({
   'detail-type': z.literal(REMEDIATION_DETAIL_TYPE),
   source: z.literal(REMEDIATION_SOURCE),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   detail: remediationRequestSchema,
 });
 
