@@ -29,6 +29,9 @@ export interface ReadEvents {
 
 /** Mirrors `parseChange`'s order for records the pre-filter passes over, so the counts agree. */
 export function skipReasonOf(value: unknown, eventSource: string | undefined, eventName: string | undefined): SkipReason {
+  const detailType = typeof value === 'object' && value !== null ? (value as { 'detail-type'?: unknown })['detail-type'] : undefined;
+  // An EventBridge event of another kind (e.g. Vigil's own remediation requests) is not malformed.
+  if (typeof detailType === 'string' && detailType !== 'AWS API Call via CloudTrail') return 'not-handled';
   if (eventSource === undefined || eventName === undefined || typeof value !== 'object' || value === null) return 'malformed';
   const record = value as { detail?: unknown };
   const body = (typeof record.detail === 'object' && record.detail !== null ? record.detail : record) as { errorCode?: unknown; readOnly?: unknown };

@@ -62,6 +62,7 @@ export class StoreError extends Error {
 interface Row {
   finding: string;
   updated_at: string;
+  record_state?: string;
 }
 
 function time(value: string | undefined): number {
@@ -115,7 +116,7 @@ export class SqliteFindingStore implements FindingSink {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`cannot open the findings database ${path}: ${(error as Error).message}`);
     }
-    this.selectOne = this.db.prepare('SELECT finding, updated_at FROM findings WHERE id = ?');
+    this.selectOne = this.db.prepare('SELECT finding, updated_at, record_state FROM findings WHERE id = ?');
     this.selectActiveOfResource = this.db.prepare(
       `SELECT finding, updated_at FROM findings
         WHERE resource_id = ? AND account_id = ? AND region = ? AND record_state = 'ACTIVE' AND generator_id LIKE 'vigil/%'`,
@@ -180,6 +181,8 @@ export class SqliteFindingStore implements FindingSink {
         const id = imported.Id;
         if (!id) throw new StoreError('a finding without an Id cannot be stored');
         const row = this.selectOne.get(id) as Row | undefined;
+        // A rule that no longer applies resolves an active finding it had and creates none.
+        if (update.existingOnly && (!row || row.record_state === 'ARCHIVED')) continue;
         if (row && time(imported.UpdatedAt) <= time(row.updated_at)) {
           report.stale += 1;
           continue;

@@ -119,6 +119,17 @@ describe('vigil evaluate', () => {
       expect(result.stderr).toMatch(/warning: event skipped \(reason=malformed, detail=not a CloudTrail record: eventTime: [^)]*eventId=4e2b3f5d-6a7c-4d8e-9f0a-2b3c4d5e6f7a/);
     });
 
+    it('counts an EventBridge event of another kind (a remediation request) as not handled, not malformed', async () => {
+      // Prepare
+      const request = { version: '0', id: 'b5c1', 'detail-type': 'Vigil Remediation Request', source: 'vigil.remediation', account: '111122223333', time: '2025-03-10T09:20:00Z', region: 'eu-west-1', resources: [], detail: { ruleId: 'EKS.1' } };
+      const path = write('request.json', JSON.stringify(request));
+      // Act
+      const result = await vigil(['evaluate', '--db', db, '--format', 'json', path], { cwd: work });
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('Skipped 1: 1 not handled.');
+    });
+
     it('reads a gzip log file (told by its content, whatever its name) exactly as the plain one', async () => {
       // Prepare
       const plain = write('plain/records.json', fixture('records.json'));

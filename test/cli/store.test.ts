@@ -132,6 +132,18 @@ describe('SqliteFindingStore', () => {
     expect(stored()).toMatchObject({ Compliance: { Status: 'FAILED' }, Workflow: { Status: 'NEW' }, UpdatedAt: T2 });
   });
 
+  it('creates nothing for a rule that no longer applies, and resolves the finding it had', async () => {
+    // Prepare: a finding on web-prod only
+    await store.publish([{ finding: finding({ at: T0 }) }]);
+    const notApplicable = (cluster: string): FindingUpdate => ({ ...passed({ cluster, at: T1 }), existingOnly: true });
+    // Act
+    const report = await store.publish([notApplicable('web-prod'), notApplicable('web-dev')]);
+    // Assess
+    expect(report).toEqual({ imported: 1, workflowUpdated: 1, archived: 0, stale: 0 });
+    expect(stored()).toMatchObject({ Compliance: { Status: 'PASSED' }, Workflow: { Status: 'RESOLVED' } });
+    expect(stored({ cluster: 'web-dev' })).toBeUndefined();
+  });
+
   it('suppresses an exempt finding, and an import cannot lift the suppression', async () => {
     // Prepare
     await store.publish([{ finding: finding({ at: T0 }), workflow: 'SUPPRESSED' }]);
