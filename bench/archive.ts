@@ -203,7 +203,7 @@ const UNHANDLED: readonly [number, (next: () => number, time: string) => Json][]
 const NAME_KEYS = new Set(['name', 'clusterName', 'roleName', 'nodegroupName', 'LaunchTemplateName', 'launchTemplateName', 'virtualClusterId', 'jobTemplateId', 'associationId']);
 const TEMPLATE_ID_KEYS = new Set(['LaunchTemplateId', 'launchTemplateId']);
 
-function vary(value: unknown, variant: number): unknown {
+export function vary(value: unknown, variant: number): unknown {
   if (Array.isArray(value)) return value.map((item) => vary(item, variant));
   if (typeof value !== 'object' || value === null) return value;
   const out: Json = {};

@@ -10,6 +10,8 @@
  *    streamed record by record: peak RSS must not grow with the input.
  * 4. Each Lambda bundle built with the deployment's esbuild options: minified size, cold init.
  * 5. Each evaluating handler warm, AWS mocked: time per event (p50, p99) and AWS calls per event.
+ * 6. The same handlers on SQS batches, as deployed: AWS calls per event when each event arrives
+ *    alone (a batch of 1) and in batches of 100, on the same mixed events.
  * Then PASS/MISS per target, with the margin, next to the figures of a peer (Cloud Custodian).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { gunzipSync } from 'node:zlib';
 import { NODE_ENVIRONMENT, NODE_FLAGS } from '../cli/node-flags.js';
 import { type Archive, generateArchive } from './archive.ts';
 import { type BundleFigures, measureBundles } from './bundles.ts';
-import { measureWarm, type WarmFigures } from './warm.ts';
+import { type BatchingFigures, measureBatching, measureWarm, type WarmFigures } from './warm.ts';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -32,7 +34,11 @@ const TARGETS = {
   bundleKb: 500,
   coldInitMs: 150,
   warmP99Ms: 2,
+  /** Security Hub calls per event in batches of 100: a tenth of Cloud Custodian's one call per finding. */
+  securityHubCallsPerEvent: 0.1,
 } as const;
+
+const BATCH_SIZE = 100;
 
 /** Cloud Custodian in Lambda mode, measured on this machine (the team brief). */
 const PEER = { firstEventS: '~0.5', warmMs: '23–60', awsCalls: '1–4' } as const;
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
     }
 
     say('');
-    say('Warm handlers (in process, AWS mocked with aws-sdk-client-mock, 30 rounds over the fixtures of each service)');
+    say('Warm handlers (in process, one EventBridge event per invocation, AWS mocked with aws-sdk-client-mock, 30 rounds over the fixtures of each service)');
     let warm: WarmFigures[] = [];
     try {
       warm = await measureWarm(repo, 30);
@@ -244,6 +250,34 @@ async function main(): Promise<void> {
     }
     say(`Peer (Cloud Custodian, Lambda mode, this machine): first event ${PEER.firstEventS} s, warm ${PEER.warmMs} ms per event, ${PEER.awsCalls} AWS calls per event.`);
 
+    say('');
+    say(`AWS calls per event as deployed (SQS batches; each service's fixtures copied onto distinct resources and shuffled; AWS mocked): alone vs in batches of ${BATCH_SIZE}`);
+    let batching: BatchingFigures[] = [];
+    try {
+      batching = await measureBatching(repo, { batchSize: BATCH_SIZE, eventsPerFunction: 400 });
+      say(
+        table([
+          ['function', 'events', 'alone: AWS calls/event', 'of which Security Hub', `batches of ${BATCH_SIZE}: AWS calls/event`, 'of which Security Hub', 'Security Hub calls', 'time/event', 'retried', 'errors'],
+          ...batching.map((figures) => [
+            figures.name,
+            String(figures.events),
+            figures.single.callsPerEvent.toFixed(2),
+            figures.single.securityHubCallsPerEvent.toFixed(2),
+            figures.batched.callsPerEvent.toFixed(2),
+            figures.batched.securityHubCallsPerEvent.toFixed(3),
+            `${(figures.single.securityHubCallsPerEvent / figures.batched.securityHubCallsPerEvent).toFixed(0)}× fewer`,
+            `${figures.batched.msPerEvent.toFixed(2)} ms`,
+            String(figures.retried),
+            figures.errors > 0 ? `${figures.errors} (${figures.firstError ?? ''})` : '0',
+          ]),
+        ]),
+      );
+      say(`Peer (Cloud Custodian, Lambda mode): ${PEER.awsCalls} AWS calls per event, one event per invocation, one Security Hub call per finding.`);
+      say('The rest of the AWS calls are live reads, made at most once per resource per batch.');
+    } catch (error) {
+      say(`  not measured: ${(error as Error).message}`);
+    }
+
     const verdicts: Verdict[] = [
       verdict(`evaluation ≥ ${TARGETS.speedRatio} × bare parsing speed`, ratio, TARGETS.speedRatio, '×', true, 2),
       verdict(`peak RSS < ${TARGETS.peakRssMb} MB (archive)`, archiveRss, TARGETS.peakRssMb, ' MB', false),
@@ -253,6 +287,16 @@ async function main(): Promise<void> {
         verdict(`${bundle.name} cold init < ${TARGETS.coldInitMs} ms`, bundle.initMs, TARGETS.coldInitMs, ' ms', false),
       ]),
       ...warm.map((figures) => verdict(`${figures.name} warm p99 < ${TARGETS.warmP99Ms} ms`, figures.p99Ms, TARGETS.warmP99Ms, ' ms', false, 2)),
+      ...batching.map((figures) =>
+        verdict(
+          `${figures.name} Security Hub calls/event (batches of ${figures.batchSize}) < ${TARGETS.securityHubCallsPerEvent}`,
+          figures.batched.securityHubCallsPerEvent,
+          TARGETS.securityHubCallsPerEvent,
+          '',
+          false,
+          3,
+        ),
+      ),
     ];
     say('');
     say('Targets');

@@ -2,7 +2,8 @@
  * Warm handler time per event: each evaluating Lambda's handler (the TypeScript entry in
  * `functions/`), invoked in this process on the fixtures of its service, with every AWS client
  * mocked by aws-sdk-client-mock (Security Hub holds nothing, so every verdict is imported; the
- * live reads answer with a small compliant world). Counts the AWS calls per event as well.
+ * live reads answer with a small compliant world). Counts the AWS calls per event as well, and
+ * (`measureBatching`) what they become when the events arrive in SQS batches, as deployed.
  */
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand, EC2Client, GetInstanceMetadataDefaultsCommand } from '@aws-sdk/client-ec2';
@@ -10,11 +11,12 @@ import { DescribeAddonCommand, DescribeClusterCommand, DescribeNodegroupCommand,
 import { DescribeJobRunCommand, DescribeJobTemplateCommand, DescribeManagedEndpointCommand, DescribeVirtualClusterCommand, EMRContainersClient, ListJobRunsCommand, ListVirtualClustersCommand } from '@aws-sdk/client-emr-containers';
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListEntitiesForPolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, REGION } from './archive.ts';
+import { ACCOUNT, REGION, vary } from './archive.ts';
 import { LAMBDA_ENV } from './bundles.ts';
 
 export const EVALUATORS = { iam: 'iam.amazonaws.com', eks: 'eks.amazonaws.com', ec2: 'ec2.amazonaws.com', 'emr-containers': 'emr-containers.amazonaws.com' } as const;
@@ -245,6 +247,140 @@ export async function measureWarm(repo: string, rounds: number): Promise<WarmFig
         errors,
         ...(firstError ? { firstError } : {}),
       });
+    }
+  } finally {
+    for (const mock of mocks) mock.restore();
+    Date.now = realNow;
+  }
+  return figures;
+}
+
+/** AWS calls per event over one pass of the events, and the handler time per event. */
+export interface CallFigures {
+  invocations: number;
+  callsPerEvent: number;
+  securityHubCallsPerEvent: number;
+  msPerEvent: number;
+}
+
+export interface BatchingFigures {
+  name: string;
+  /** The service's fixtures in several copies, each copy on its own resources, shuffled. */
+  events: number;
+  batchSize: number;
+  /** Every event alone in its batch: what each event cost before the queues. */
+  single: CallFigures;
+  /** The same events in batches of `batchSize`, as the SQS event source delivers them under load. */
+  batched: CallFigures;
+  /** Messages reported in `batchItemFailures` (none expected: AWS is mocked and compliant). */
+  retried: number;
+  errors: number;
+  firstError?: string;
+}
+
+export interface BatchingOptions {
+  /** Events per function, at least (default 400: four full batches). */
+  eventsPerFunction?: number;
+  batchSize?: number;
+}
+
+/** The deployed batching window: a batch is delivered at most this long after the previous one. */
+const BATCH_INTERVAL_MS = 5000;
+
+/** Deterministic Fisher–Yates (xorshift32): the same mix on every run. */
+function shuffled<T>(items: readonly T[], seed = 0x9e3779b9): T[] {
+  const out = [...items];
+  let state = seed >>> 0;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  for (let index = out.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(next() * (index + 1));
+    [out[index], out[other]] = [out[other] as T, out[index] as T];
+  }
+  return out;
+}
+
+function sqsEvent(name: string, bodies: readonly unknown[], first: number): SQSEvent {
+  return {
+    Records: bodies.map((body, index) => ({
+      messageId: `bench-${first + index}`,
+      receiptHandle: `bench-${first + index}`,
+      body: JSON.stringify(body),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1741594000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1741594000005' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-bench-${name}`,
+      awsRegion: REGION,
+    })),
+  };
+}
+
+/**
+ * AWS calls per event when events arrive one per invocation and when they arrive in batches:
+ * each evaluating handler gets the same mixed events (its service's fixtures, copied onto
+ * distinct resources, shuffled) as SQS batches of 1, then of `batchSize`. The clock the Security
+ * Hub sink's rate limiter reads moves on between invocations, as in `measureWarm`.
+ */
+export async function measureBatching(repo: string, options: BatchingOptions = {}): Promise<BatchingFigures[]> {
+  const batchSize = options.batchSize ?? 100;
+  const eventsPerFunction = options.eventsPerFunction ?? 400;
+  Object.assign(process.env, LAMBDA_ENV);
+  const realNow = Date.now;
+  Date.now = () => realNow() + clockOffset;
+  const mocks = mockAws();
+  const totalCalls = () => mocks.reduce((sum, mock) => sum + mock.calls().length, 0);
+  const securityHubCalls = () => mocks[0]?.calls().length ?? 0;
+  const figures: BatchingFigures[] = [];
+  try {
+    for (const [name, eventSource] of Object.entries(EVALUATORS)) {
+      const fixtures = eventsOf(join(repo, 'events'), eventSource);
+      if (fixtures.length === 0) continue;
+      const copies = Math.ceil(eventsPerFunction / fixtures.length);
+      const events = shuffled(
+        Array.from({ length: copies }, (_, copy) =>
+          fixtures.map((fixture) => {
+            const event = vary(fixture, copy) as { detail: Record<string, unknown> };
+            return { ...event, detail: { ...event.detail, eventID: randomUUID() } };
+          }),
+        ).flat(),
+      );
+      const module = (await import(join(repo, 'functions', `${name}.ts`))) as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
+      const context = contextOf(name);
+      let retried = 0;
+      let errors = 0;
+      let firstError: string | undefined;
+      const pass = async (size: number): Promise<CallFigures> => {
+        for (const mock of mocks) mock.resetHistory();
+        let invocations = 0;
+        let ms = 0;
+        for (let first = 0; first < events.length; first += size) {
+          const batch = sqsEvent(name, events.slice(first, first + size), first);
+          const started = performance.now();
+          try {
+            retried += (await module.handler(batch, context)).batchItemFailures.length;
+          } catch (error) {
+            errors += 1;
+            firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          }
+          ms += performance.now() - started;
+          invocations += 1;
+          clockOffset += size === 1 ? EVENT_INTERVAL_MS : BATCH_INTERVAL_MS;
+        }
+        return { invocations, callsPerEvent: totalCalls() / events.length, securityHubCallsPerEvent: securityHubCalls() / events.length, msPerEvent: ms / events.length };
+      };
+      // Warm-up (lazy clients, JIT), not counted.
+      await pass(batchSize);
+      retried = 0;
+      errors = 0;
+      firstError = undefined;
+      const single = await pass(1);
+      const batched = await pass(batchSize);
+      figures.push({ name, events: events.length, batchSize, single, batched, retried, errors, ...(firstError ? { firstError } : {}) });
     }
   } finally {
     for (const mock of mocks) mock.restore();

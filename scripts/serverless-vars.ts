@@ -13,8 +13,8 @@ import { functionOfKind } from '#shared/registry.ts';
 import { remediatorPolicy } from '#shared/remediation/catalog.ts';
 import { REMEDIATION_EVENT_PATTERN } from '#shared/remediation/request.ts';
 import { RULES } from '#shared/rules/index.ts';
-import { type Cfn, deadLetterQueuePolicy, evaluatorRole, PSEUDO_PARAMETERS, remediatorRole, roleLogicalId } from './cloudformation.ts';
-import { expectedFiles, FUNCTION_KEYS, type PermissionsFile } from './deployment-model.ts';
+import { type Cfn, deadLetterQueuePolicy, evaluatorIntake, evaluatorRole, PSEUDO_PARAMETERS, type QueueSettings, remediatorRole, roleLogicalId, type RuleTargetSettings } from './cloudformation.ts';
+import { expectedFiles, FUNCTION_KEYS, type PatternsFile, type PermissionsFile } from './deployment-model.ts';
 
 /** The remediating function's key in serverless.yml (it exists only when a rule is opted in). */
 export const REMEDIATOR_KEY = 'remediate';
@@ -45,6 +45,12 @@ const MAX_CONFIG_BYTES = 3500;
 async function stringProperty(context: ResolverContext, path: readonly string[]): Promise<string> {
   const value = await context.resolveConfigurationProperty(path);
   if (typeof value !== 'string' || value === '') throw new PackagingError(`serverless.yml must set ${path.join('.')} (a string)`);
+  return value;
+}
+
+async function numberProperty(context: ResolverContext, path: readonly string[]): Promise<number> {
+  const value = await context.resolveConfigurationProperty(path);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new PackagingError(`serverless.yml must set ${path.join('.')} (a whole number)`);
   return value;
 }
 
@@ -162,26 +168,71 @@ export function assertGeneratedCurrent(): void {
   }
 }
 
-/** The roles (the remediator's only when opted in) and the dead-letter queue's policy. */
+/** What each evaluating function's rule says it receives (the rule's description). */
+const RULE_SUBJECTS: Record<Service, string> = { iam: 'IAM', eks: 'EKS', ec2: 'launch template', 'emr-containers': 'EMR on EKS' };
+
+/**
+ * The queues' settings, from serverless.yml: visibility timeout six times the function timeout
+ * (AWS guidance for SQS event sources: room for Lambda's own retries of a throttled batch) plus
+ * the batching window, during which a message is already in flight.
+ */
+async function queueSettings(context: ResolverContext): Promise<QueueSettings> {
+  const timeout = await numberProperty(context, ['provider', 'timeout']);
+  const window = await numberProperty(context, ['custom', 'vigil', 'queueConsumer', 'maximumBatchingWindow']);
+  return {
+    visibilityTimeout: 6 * timeout + window,
+    messageRetentionPeriod: await numberProperty(context, ['custom', 'vigil', 'queue', 'messageRetentionPeriod']),
+    maxReceiveCount: await numberProperty(context, ['custom', 'vigil', 'queue', 'maxReceiveCount']),
+  };
+}
+
+/** The rule targets' retry policy (`custom.vigil.ruleTarget`, osls' eventBridge keys, shared with the remediator's rule). */
+async function ruleTargetSettings(context: ResolverContext): Promise<RuleTargetSettings> {
+  return {
+    maximumEventAge: await numberProperty(context, ['custom', 'vigil', 'ruleTarget', 'retryPolicy', 'maximumEventAge']),
+    maximumRetryAttempts: await numberProperty(context, ['custom', 'vigil', 'ruleTarget', 'retryPolicy', 'maximumRetryAttempts']),
+  };
+}
+
+/**
+ * The roles (the remediator's only when opted in), each evaluating function's intake (rule →
+ * queue) and the dead-letter queue's policy.
+ */
 export async function resources(context: ResolverContext): Promise<{ Resources: Record<string, Cfn> }> {
   assertGeneratedCurrent();
   const config = await deployedConfig(context);
   const rulePrefix = await stringProperty(context, ['custom', 'vigil', 'rulePrefix']);
   const permissions = readGenerated<PermissionsFile>('permissions.json');
+  const patterns = readGenerated<PatternsFile>('patterns.json');
+  const queue = await queueSettings(context);
+  const target = await ruleTargetSettings(context);
   const requesting = requestingServices(config);
   const result: Record<string, Cfn> = {};
-  const roles: string[] = [];
   for (const service of SERVICES) {
     const key = FUNCTION_KEYS[service];
+    const pattern = patterns[key];
+    if (!pattern) throw new PackagingError(`the ${key} function's rules want no CloudTrail call (generated/patterns.json): it would receive nothing`);
     result[roleLogicalId(key)] = evaluatorRole(key, permissions[key], requesting.has(service));
-    roles.push(roleLogicalId(key));
+    Object.assign(
+      result,
+      evaluatorIntake(key, {
+        // Not the name the rule had when it invoked the function directly: a stack deployed
+        // before creates this rule, then deletes the old one, instead of clashing with it.
+        ruleName: `${rulePrefix}-${service}-queue`,
+        description: `CloudTrail calls that can change a Vigil ${RULE_SUBJECTS[service]} rule's verdict (generated), for the ${key} function's queue`,
+        pattern,
+        queue,
+        target,
+      }),
+    );
   }
+  const onFailureRoles: string[] = [];
   const policy = remediatorPolicy(config, PSEUDO_PARAMETERS);
   if (policy) {
     result[roleLogicalId(REMEDIATOR_KEY)] = remediatorRole(REMEDIATOR_KEY, policy);
-    roles.push(roleLogicalId(REMEDIATOR_KEY));
+    onFailureRoles.push(roleLogicalId(REMEDIATOR_KEY));
   }
-  result.DeadLetterQueuePolicy = deadLetterQueuePolicy(rulePrefix, roles);
+  result.DeadLetterQueuePolicy = deadLetterQueuePolicy(rulePrefix, onFailureRoles);
   return { Resources: result };
 }
 

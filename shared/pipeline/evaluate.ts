@@ -346,8 +346,15 @@ export interface BatchResult {
   skipped: SkipCounts;
   evaluated: number;
   outcomes: ChangeOutcome[];
-  /** Events whose evaluation failed with an error (only when `continueOnError`). */
-  errors: { eventId?: string; error: string }[];
+  /** Position in `inputs` of each entry of `outcomes` (same order). */
+  outcomeInputs: number[];
+  /** Events whose evaluation failed with an error (only when `continueOnError`), with their position in `inputs`. */
+  errors: { index: number; eventId?: string; error: string }[];
+  /**
+   * Positions in `inputs` of evaluated events whose findings were not all published or archived
+   * (only with `reportUnpublished`; the others' findings are in the sink).
+   */
+  unpublished: number[];
   sink: SinkReport;
   /** What was published, after de-duplication. */
   published: FindingUpdate[];
@@ -355,24 +362,49 @@ export interface BatchResult {
 }
 
 export interface RunOptions {
-  /** Local command: log an event's error and go on. Lambda: throw, so the event is retried. */
+  /**
+   * Log an event's evaluation error, list it in `errors` and go on (the local command; the Lambda,
+   * which retries just that event's message). Without it the error is thrown.
+   */
   continueOnError?: boolean;
+  /**
+   * A sink error that names the findings it could not take (`failures[].id`, as
+   * SecurityHubSinkError's do once every other finding is through) lists the inputs those findings
+   * came from in `unpublished` instead of being thrown, so that only they are retried. Any other
+   * sink error (throttled past its retries, unreachable, a finding of a foreign account) still
+   * throws: what reached the sink is then unknown.
+   */
+  reportUnpublished?: boolean;
 }
 
-/** Parses, evaluates and publishes a batch of inputs (EventBridge events or CloudTrail records). */
+/** The finding Ids a sink error says it could not take, or undefined when it does not name them all. */
+function rejectedFindingIds(error: unknown): Set<string> | undefined {
+  const failures = typeof error === 'object' && error !== null ? (error as { failures?: unknown }).failures : undefined;
+  if (!Array.isArray(failures) || failures.length === 0) return undefined;
+  const ids = failures.map((failure: unknown) => (typeof failure === 'object' && failure !== null ? (failure as { id?: unknown }).id : undefined));
+  return ids.every((id): id is string => typeof id === 'string' && id !== '') ? new Set(ids) : undefined;
+}
+
+/**
+ * Parses, evaluates and publishes a batch of inputs (EventBridge events or CloudTrail records):
+ * one read memo for the whole batch (each reader at most once per resource), and one publish and
+ * one archive for all its findings, so Security Hub calls are shared by every event of the batch.
+ */
 export async function processBatch(pipeline: Pipeline, sink: FindingSink, inputs: readonly unknown[], run: RunOptions = {}): Promise<BatchResult> {
   const result: BatchResult = {
     read: inputs.length,
     skipped: { malformed: 0, 'failed-call': 0, 'read-only': 0, 'not-handled': 0 },
     evaluated: 0,
     outcomes: [],
+    outcomeInputs: [],
     errors: [],
+    unpublished: [],
     sink: emptyReport(),
     published: [],
     archives: [],
   };
   const memo: ReadMemo = new Map();
-  for (const input of inputs) {
+  for (const [index, input] of inputs.entries()) {
     const parsed = pipeline.parse(input);
     if (!parsed.ok) {
       result.skipped[parsed.reason] += 1;
@@ -382,16 +414,37 @@ export async function processBatch(pipeline: Pipeline, sink: FindingSink, inputs
     }
     try {
       result.outcomes.push(await pipeline.evaluateChange(parsed.change, memo));
+      result.outcomeInputs.push(index);
       result.evaluated += 1;
     } catch (error) {
       if (!run.continueOnError) throw error;
-      result.errors.push({ eventId: parsed.change.eventId, error: describeError(error) });
+      result.errors.push({ index, eventId: parsed.change.eventId, error: describeError(error) });
       pipeline.log.error('event could not be evaluated', { eventId: parsed.change.eventId, eventName: parsed.change.eventName, error: describeError(error) });
     }
   }
   result.published = newestPerFinding(result.outcomes.flatMap((outcome) => outcome.updates));
   result.archives = result.outcomes.flatMap((outcome) => outcome.archives);
-  if (result.published.length > 0) result.sink = addReports(result.sink, await sink.publish(result.published));
-  if (result.archives.length > 0) result.sink = addReports(result.sink, await sink.archive(result.archives));
+  const unpublished = new Set<number>();
+  // A rejected sink call marks the inputs it concerns: those with an update of a rejected finding
+  // (any of them, not only the newest kept: conservative), or, for archives, every delete.
+  const attempt = async (what: 'publish' | 'archive', send: () => Promise<SinkReport>, concerns: (outcome: ChangeOutcome, rejected: Set<string>) => boolean): Promise<void> => {
+    try {
+      result.sink = addReports(result.sink, await send());
+    } catch (error) {
+      const rejected = run.reportUnpublished ? rejectedFindingIds(error) : undefined;
+      if (!rejected) throw error;
+      pipeline.log.error(`the sink did not take every finding (${what}); their events will be retried`, { findings: rejected.size, error: describeError(error) });
+      result.outcomes.forEach((outcome, position) => {
+        if (concerns(outcome, rejected)) unpublished.add(result.outcomeInputs[position] as number);
+      });
+    }
+  };
+  if (result.published.length > 0) {
+    await attempt('publish', () => sink.publish(result.published), (outcome, rejected) => outcome.updates.some((update) => rejected.has(update.finding.Id ?? '')));
+  }
+  if (result.archives.length > 0) {
+    await attempt('archive', () => sink.archive(result.archives), (outcome) => outcome.archives.length > 0);
+  }
+  result.unpublished = [...unpublished].sort((a, b) => a - b);
   return result;
 }

@@ -37,7 +37,11 @@ interface Statement {
 }
 
 const SECURITY_HUB_CALLS = ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings', 'securityhub:GetFindings'];
-const RUNTIME_CALLS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+/** An evaluator writes its logs and reads its own queue (what Lambda's SQS event source needs), nothing more. */
+const QUEUE_CALLS = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+const EVALUATOR_RUNTIME_CALLS = ['logs:CreateLogStream', 'logs:PutLogEvents', ...QUEUE_CALLS];
+/** The remediator is invoked asynchronously: its on-failure destination sends to the dead-letter queue with its role. */
+const REMEDIATOR_RUNTIME_CALLS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 /** Far above today's bundles (1.1 to 1.8 MB): trips when a function drags in every SDK client. */
 const MAX_BUNDLE_BYTES = 2.5 * 1024 * 1024;
 
@@ -199,7 +203,8 @@ describe('serverless package (committed vigil.config.json)', () => {
       expect(properties.Architectures).toEqual(['arm64']);
       expect(properties.Handler).toBe(`functions/${service}.handler`);
       expect(properties.Role).toEqual(getAtt(`${prefix}FunctionRole`));
-      expect(properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
+      // Bounded by its event source's maximum concurrency instead (see the event source mapping test).
+      expect(properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     expect(standard.template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
@@ -213,28 +218,89 @@ describe('serverless package (committed vigil.config.json)', () => {
     }
   });
 
-  it.each(SERVICES)('gives the %s function one EventBridge rule with exactly the pattern its registry needs', (service: Service) => {
-    // Prepare
-    const functionId = `${logicalPrefix(FUNCTION_KEYS[service])}LambdaFunction`;
-    const expected = computeGenerated()['patterns.json'][FUNCTION_KEYS[service]];
-    // Act
-    const rules = resourcesOfType(standard.template, 'AWS::Events::Rule')
-      .map((id) => resource(standard.template, id).Properties)
-      .filter((rule) => (rule.Targets as { Arn: unknown }[]).some((target) => JSON.stringify(target.Arn) === JSON.stringify(getAtt(functionId))));
-    // Assess
-    expect(rules).toHaveLength(1);
-    const [rule] = rules;
-    expect(rule?.EventBusName).toBeUndefined();
-    expect(rule?.EventPattern).toEqual(expected);
-    const [target] = rule?.Targets as Json[];
-    expect(target?.DeadLetterConfig).toEqual({ Arn: getAtt('DeadLetterQueue') });
-    expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
-  });
-
-  it.each(SERVICES)('grants the %s role its registry\'s read actions, the Security Hub calls, its logs and the queue, nothing else', (service: Service) => {
+  it.each(SERVICES)('gives the %s function one EventBridge rule with exactly the pattern its registry needs, delivering to its own queue', (service: Service) => {
     // Prepare
     const prefix = logicalPrefix(FUNCTION_KEYS[service]);
-    const expected = [...new Set([...registryOf(service).requiredActions(), ...SECURITY_HUB_CALLS, ...RUNTIME_CALLS])].sort();
+    const expected = computeGenerated()['patterns.json'][FUNCTION_KEYS[service]];
+    const targetsOf = (rule: Json) => rule.Targets as { Arn: unknown }[];
+    // Act
+    const rules = resourcesOfType(standard.template, 'AWS::Events::Rule').map((id) => resource(standard.template, id).Properties);
+    const toQueue = rules.filter((rule) => targetsOf(rule).some((target) => JSON.stringify(target.Arn) === JSON.stringify(getAtt(`${prefix}Queue`))));
+    // Assess
+    expect(toQueue).toHaveLength(1);
+    const [rule] = toQueue;
+    expect(rule?.Name).toBe(`vigil-dev-${service}-queue`);
+    expect(rule?.EventBusName).toBeUndefined();
+    expect(rule?.EventPattern).toEqual(expected);
+    expect(rule?.State).toBe('ENABLED');
+    const targets = rule?.Targets as Json[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.DeadLetterConfig).toEqual({ Arn: getAtt('DeadLetterQueue') });
+    expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 21600 });
+    // Nothing invokes the function directly any more.
+    expect(rules.filter((candidate) => JSON.stringify(candidate.Targets).includes(`${prefix}LambdaFunction`))).toEqual([]);
+    expect(resourcesOfType(standard.template, 'AWS::Lambda::Permission').filter((id) => JSON.stringify(resource(standard.template, id).Properties).includes(`${prefix}LambdaFunction`))).toEqual([]);
+  });
+
+  it.each(SERVICES)('lets only its own rule send to the %s queue, which is encrypted and redrives to the dead-letter queue', (service: Service) => {
+    // Prepare
+    const prefix = logicalPrefix(FUNCTION_KEYS[service]);
+    const timeout = Number(resource(standard.template, `${prefix}LambdaFunction`).Properties.Timeout);
+    const ruleName = `vigil-dev-${service}-queue`;
+    // Act
+    const queue = resource(standard.template, `${prefix}Queue`);
+    const policies = resourcesOfType(standard.template, 'AWS::SQS::QueuePolicy')
+      .map((id) => resource(standard.template, id).Properties)
+      .filter((policy) => JSON.stringify(policy.Queues) === JSON.stringify([{ Ref: `${prefix}Queue` }]));
+    // Assess
+    expect(queue.Type).toBe('AWS::SQS::Queue');
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('DeadLetterQueue'), maxReceiveCount: 5 });
+    // AWS guidance for SQS event sources: at least six times the function timeout.
+    expect(timeout).toBe(60);
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    // A redriven message keeps its first enqueue time: the dead-letter queue must keep it longer.
+    expect(Number(queue.Properties.MessageRetentionPeriod)).toBeLessThan(Number(resource(standard.template, 'DeadLetterQueue').Properties.MessageRetentionPeriod));
+    expect(policies).toHaveLength(1);
+    expect((policies[0]?.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Sid: 'OwnRuleOnly',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt(`${prefix}Queue`),
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleName}` } } },
+      },
+    ]);
+    // The rule exists only once the policy does: no delivery is refused while the stack is created.
+    expect(standard.template.Resources[`${prefix}Rule`]?.DependsOn).toEqual([`${prefix}QueuePolicy`]);
+  });
+
+  it.each(SERVICES)('has the %s function read its queue in batches, reporting failed messages, within a maximum concurrency', (service: Service) => {
+    // Prepare
+    const prefix = logicalPrefix(FUNCTION_KEYS[service]);
+    // Act
+    const mappings = resourcesOfType(standard.template, 'AWS::Lambda::EventSourceMapping')
+      .map((id) => resource(standard.template, id).Properties)
+      .filter((mapping) => JSON.stringify(mapping.FunctionName) === JSON.stringify(getAtt(`${prefix}LambdaFunction`)));
+    // Assess
+    expect(mappings).toEqual([
+      {
+        EventSourceArn: getAtt(`${prefix}Queue`),
+        FunctionName: getAtt(`${prefix}LambdaFunction`),
+        Enabled: true,
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      },
+    ]);
+  });
+
+  it.each(SERVICES)('grants the %s role its registry\'s read actions, the Security Hub calls, its logs and its own queue, nothing else', (service: Service) => {
+    // Prepare
+    const prefix = logicalPrefix(FUNCTION_KEYS[service]);
+    const expected = [...new Set([...registryOf(service).requiredActions(), ...SECURITY_HUB_CALLS, ...EVALUATOR_RUNTIME_CALLS])].sort();
     // Act
     const statements = roleStatements(standard.template, `${prefix}FunctionRole`);
     // Assess
@@ -247,6 +313,10 @@ describe('serverless package (committed vigil.config.json)', () => {
     expect(imports?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default' });
     const logs = statements.find((statement) => actionsOf([statement]).includes('logs:PutLogEvents'));
     expect(logs?.Resource).toEqual(getAtt(`${prefix}LogGroup`));
+    const queue = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('sqs:')));
+    expect(queue).toHaveLength(1);
+    expect(actionsOf(queue)).toEqual(QUEUE_CALLS);
+    expect(queue[0]?.Resource).toEqual(getAtt(`${prefix}Queue`));
   });
 
   it('allows no action with a wildcard anywhere (the only `*` is the deployment bucket\'s TLS-only Deny)', () => {
@@ -260,29 +330,31 @@ describe('serverless package (committed vigil.config.json)', () => {
     expect(statements.filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).some((action) => action.includes('*')))).toEqual([]);
   });
 
-  it('keeps failed events in an encrypted queue: on-failure destination of every function, dead letter of every rule', () => {
+  it('keeps failed events in an encrypted dead-letter queue, with no asynchronous invocation left to configure', () => {
     // Prepare
     const queue = resource(standard.template, 'DeadLetterQueue');
     // Act
-    const invokeConfigs = resourcesOfType(standard.template, 'AWS::Lambda::EventInvokeConfig').map((id) => resource(standard.template, id).Properties);
+    const invokeConfigs = resourcesOfType(standard.template, 'AWS::Lambda::EventInvokeConfig');
     // Assess
     expect(queue.Type).toBe('AWS::SQS::Queue');
     expect(queue.Properties.SqsManagedSseEnabled === true || typeof queue.Properties.KmsMasterKeyId === 'string').toBe(true);
-    expect(invokeConfigs).toHaveLength(SERVICES.length);
-    for (const config of invokeConfigs) {
-      expect(config.DestinationConfig).toEqual({ OnFailure: { Destination: getAtt('DeadLetterQueue') } });
-      expect(config.MaximumRetryAttempts).toBe(2);
-      expect(config.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);
-    }
+    expect(queue.Properties.MessageRetentionPeriod).toBe(1209600);
+    // The evaluators are invoked by their event sources: failures go back to their queues, then here by redrive.
+    expect(invokeConfigs).toEqual([]);
   });
 
-  it('lets the rules (by their source ARN) and the functions\' roles send to the queue', () => {
+  it('lets only the stack\'s rules (by their source ARN) send to the dead-letter queue when no function has an on-failure destination', () => {
     const policy = resource(standard.template, 'DeadLetterQueuePolicy').Properties.PolicyDocument as { Statement: Statement[] };
-    const fromRules = policy.Statement.find((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }));
-    expect(fromRules?.Action).toBe('sqs:SendMessage');
-    expect(JSON.stringify(fromRules?.Condition)).toContain('aws:SourceArn');
-    const fromRoles = policy.Statement.find((statement) => (statement.Principal as { AWS?: unknown } | undefined)?.AWS);
-    expect((fromRoles?.Principal as { AWS: unknown }).AWS).toEqual(SERVICES.map((service) => getAtt(`${logicalPrefix(FUNCTION_KEYS[service])}FunctionRole`)));
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'RuleTargetsDeadLetter',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt('DeadLetterQueue'),
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/vigil-dev-*' } } },
+      },
+    ]);
   });
 
   it('sets a retention on every function\'s log group', () => {
@@ -334,7 +406,7 @@ describe('serverless package (every remediable rule opted in)', () => {
     // Act
     const statements = roleStatements(remediating.template, 'RemediateFunctionRole');
     // Assess
-    expect(actionsOf(statements)).toEqual([...new Set([...(policy?.Statement.flatMap((statement) => statement.Action) ?? []), ...RUNTIME_CALLS])].sort());
+    expect(actionsOf(statements)).toEqual([...new Set([...(policy?.Statement.flatMap((statement) => statement.Action) ?? []), ...REMEDIATOR_RUNTIME_CALLS])].sort());
     expect(actionsOf(statements)).not.toContain('securityhub:BatchImportFindings');
     expect(actionsOf(statements).filter((action) => action.includes('*'))).toEqual([]);
   });
@@ -377,6 +449,13 @@ describe('serverless package (every remediable rule opted in)', () => {
     }
     const invokeConfig = resource(remediating.template, 'RemediateLambdaEvConf').Properties;
     expect(invokeConfig.DestinationConfig).toEqual({ OnFailure: { Destination: getAtt('DeadLetterQueue') } });
+    expect(invokeConfig.MaximumRetryAttempts).toBe(2);
+    expect(resourcesOfType(remediating.template, 'AWS::Lambda::EventInvokeConfig')).toEqual(['RemediateLambdaEvConf']);
+    expect(resource(remediating.template, 'RemediateLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(2);
+    // Its role is the only one the dead-letter queue admits, besides the rules.
+    const policy = resource(remediating.template, 'DeadLetterQueuePolicy').Properties.PolicyDocument as { Statement: Statement[] };
+    const fromRoles = policy.Statement.filter((statement) => (statement.Principal as { AWS?: unknown } | undefined)?.AWS);
+    expect(fromRoles.map((statement) => (statement.Principal as { AWS: unknown }).AWS)).toEqual([[getAtt('RemediateFunctionRole')]]);
   });
 });
 
