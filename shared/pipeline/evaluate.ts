@@ -69,7 +69,9 @@ export interface PipelineOptions {
 type ReadMemo = Map<string, Promise<ReadResult<never>>>;
 
 class ResourceGone extends Error {}
-class NotEvaluatedError extends Error {
+
+/** A rule that reached no verdict, and why. */
+export class NotEvaluatedError extends Error {
   readonly reason: NotEvaluatedReason;
   readonly readers: readonly ReaderId[];
   constructor(reason: NotEvaluatedReason, readers: readonly ReaderId[], detail: string) {
@@ -80,6 +82,49 @@ class NotEvaluatedError extends Error {
 }
 
 const MAX_ROUNDS = 6;
+
+export interface DecideOptions {
+  config: VigilConfig;
+  /** The subject as known now (re-read after every round of reads). */
+  subjectOf: () => Subject;
+  /** Runs one reader and folds its result into what `subjectOf` returns. */
+  read: (readerId: ReaderId) => Promise<void>;
+  /** Whether live reads are possible; offline, a rule that needs one is not evaluated. */
+  live: boolean;
+  /** Readers already run for this subject (they are not run again). */
+  alreadyRead?: Iterable<ReaderId>;
+}
+
+/**
+ * Runs `rule.evaluate`, fetching the readers it asks for, until it reaches a verdict. Shared by
+ * the pipeline and the remediator's re-read, so both judge a resource the same way. Throws
+ * `NotEvaluatedError` when the rule cannot decide (offline, or a rule error).
+ */
+export async function decide(rule: AnyRule, options: DecideOptions): Promise<Exclude<Evaluation, { status: 'NEEDS' }>> {
+  const ran = new Set<ReaderId>(options.alreadyRead);
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
+    let evaluation: Evaluation;
+    try {
+      evaluation = rule.evaluate(options.subjectOf(), { config: options.config });
+    } catch (error) {
+      throw new NotEvaluatedError('rule-error', [], `rule threw: ${describeError(error)}`);
+    }
+    if (evaluation.status !== 'NEEDS') return evaluation;
+    const pending = evaluation.readers.filter((id) => !ran.has(id));
+    const undeclared = pending.filter((id) => !rule.reads.includes(id));
+    if (pending.length === 0 || undeclared.length > 0) {
+      throw new NotEvaluatedError('rule-error', evaluation.readers, `rule asked for ${undeclared.length ? 'undeclared' : 'already read'} state: ${evaluation.readers.join(', ')}`);
+    }
+    if (!options.live) {
+      throw new NotEvaluatedError('offline', pending, `needs live state (${pending.join(', ')}): ${evaluation.why}`);
+    }
+    for (const id of pending) {
+      ran.add(id);
+      await options.read(id);
+    }
+  }
+  throw new NotEvaluatedError('rule-error', [...ran], `no verdict after ${MAX_ROUNDS} rounds of reads`);
+}
 
 /** The pipeline bound to its options. */
 export class Pipeline {
@@ -177,7 +222,7 @@ export class Pipeline {
 
     for (const rule of rules) {
       try {
-        const evaluation = await this.decide(rule, subjectOf, read);
+        const evaluation = await decide(rule, { config: this.options.config, subjectOf, read, live: this.options.aws !== undefined });
         if (evaluation.status === 'UNAFFECTED') {
           this.log.debug('change does not concern the rule', { ruleId: rule.id, resourceId: observation.ref.id, why: evaluation.why });
           continue;
@@ -234,37 +279,6 @@ export class Pipeline {
         throw error;
       }
     }
-  }
-
-  /** Runs `evaluate`, fetching the readers it asks for, until it reaches a verdict. */
-  private async decide(
-    rule: AnyRule,
-    subjectOf: () => Subject,
-    read: (readerId: ReaderId) => Promise<void>,
-  ): Promise<Exclude<Evaluation, { status: 'NEEDS' }>> {
-    const ran = new Set<ReaderId>();
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      let evaluation: Evaluation;
-      try {
-        evaluation = rule.evaluate(subjectOf(), { config: this.options.config });
-      } catch (error) {
-        throw new NotEvaluatedError('rule-error', [], `rule threw: ${describeError(error)}`);
-      }
-      if (evaluation.status !== 'NEEDS') return evaluation;
-      const pending = evaluation.readers.filter((id) => !ran.has(id));
-      const undeclared = pending.filter((id) => !rule.reads.includes(id));
-      if (pending.length === 0 || undeclared.length > 0) {
-        throw new NotEvaluatedError('rule-error', evaluation.readers, `rule asked for ${undeclared.length ? 'undeclared' : 'already read'} state: ${evaluation.readers.join(', ')}`);
-      }
-      if (!this.options.aws) {
-        throw new NotEvaluatedError('offline', pending, `needs live state (${pending.join(', ')}): ${evaluation.why}`);
-      }
-      for (const id of pending) {
-        ran.add(id);
-        await read(id);
-      }
-    }
-    throw new NotEvaluatedError('rule-error', [...ran], `no verdict after ${MAX_ROUNDS} rounds of reads`);
   }
 
   private readOnce(readerId: ReaderId, subject: Subject, memo: ReadMemo): Promise<ReadResult<never>> {

@@ -2,11 +2,12 @@
  * The remediator's re-read: the resource as it is now, judged again by its rule, just before
  * acting. It starts from the resource's identity only (nothing the event said is trusted any
  * more), runs the remediation's up-front readers and its own `inspect`, then runs the rule with the
- * rule's own readers, the way the pipeline does (`Pipeline.decide`), until it reaches a verdict.
+ * rule's own readers through the pipeline's `decide`, until it reaches a verdict.
  */
 import type { VigilConfig } from '../config.ts';
 import { describeError, isAccessDenied, isNotFound } from '../aws/clients.ts';
 import type { ResourceKind } from '../model.ts';
+import { decide, NotEvaluatedError } from '../pipeline/evaluate.ts';
 import { mergeState } from '../pipeline/merge.ts';
 import type { AnyRule, Evaluation } from '../rules/types.ts';
 import { KINDS } from '../state/kinds.ts';
@@ -61,7 +62,6 @@ export interface LiveOptions {
 class Gone extends Error {}
 class Unknown extends Error {}
 
-const MAX_ROUNDS = 6;
 
 /** Reads the resource now and judges it with its rule. Throws only for transient AWS errors. */
 export async function judgeLive(subject: Subject, options: LiveOptions): Promise<LiveVerdict> {
@@ -102,24 +102,22 @@ export async function judgeLive(subject: Subject, options: LiveOptions): Promise
     }
 
     const ran = new Set<ReaderId>(remediation.reads);
-    let evaluation: Evaluation | undefined;
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      try {
-        evaluation = rule.evaluate(current(), { config });
-      } catch (error) {
-        throw new Unknown(`rule ${rule.id} threw: ${describeError(error)}`);
-      }
-      if (evaluation.status !== 'NEEDS') break;
-      const pending = evaluation.readers.filter((id) => !ran.has(id));
-      if (pending.length === 0 || pending.some((id) => !rule.reads.includes(id))) {
-        throw new Unknown(`rule ${rule.id} asked for ${evaluation.readers.join(', ')} again or undeclared: ${evaluation.why}`);
-      }
-      for (const id of pending) {
-        ran.add(id);
-        await runReader(id);
-      }
+    let evaluation: Awaited<ReturnType<typeof decide>>;
+    try {
+      evaluation = await decide(rule, {
+        config,
+        subjectOf: current,
+        read: async (id) => {
+          ran.add(id);
+          await runReader(id);
+        },
+        live: true,
+        alreadyRead: ran,
+      });
+    } catch (error) {
+      if (error instanceof NotEvaluatedError) throw new Unknown(`rule ${rule.id}: ${error.message}`);
+      throw error;
     }
-    if (!evaluation || evaluation.status === 'NEEDS') throw new Unknown(`rule ${rule.id} reached no verdict after ${MAX_ROUNDS} rounds of reads`);
     if (evaluation.status === 'UNAFFECTED') throw new Unknown(`rule ${rule.id} found nothing to judge in the live state: ${evaluation.why}`);
 
     let tags = inspectedTags ?? (state.tags as Tags | undefined);
