@@ -3,7 +3,7 @@
  * pipeline the Lambdas run, into the local store (or Security Hub with `--aws`).
  *
  * Built for whole CloudTrail archives, which are mostly calls Vigil does not judge: each record
- * is looked at with `peekEventName` + `registry.handles()` first, without validation, and only the
+ * is looked at with `peekedRecord` + `registry.handles()` first, without validation, and only the
  * few handled ones are gathered into batches of `batchSize` for `processBatch` (which validates,
  * evaluates, keeps the newest verdict per finding and publishes once per batch). Memory stays
  * bounded by one input piece and one batch, whatever the input size.

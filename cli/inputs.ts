@@ -8,6 +8,7 @@
  * size. An input that is not valid JSON also goes through the scanner, which says where it
  * breaks and reads what it can of the rest.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -190,6 +191,16 @@ export async function preload(input: Input | undefined): Promise<Preloaded | und
   }
 }
 
+/**
+ * The bytes as text. ASCII, which is what CloudTrail writes (it escapes the rest), decodes to the
+ * same characters as Latin-1, which Node hands over as an external string: `JSON.parse` reads
+ * that about 10% faster than the heap string the UTF-8 decoder makes (measured on the bench
+ * archive's files, Node 24).
+ */
+function textOf(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 /** Parses a whole input at once; what is not one JSON document goes through the scanner. */
 function parseWhole(text: string, scanner: JsonRecordScanner, handlers: ReadHandlers): void {
   let value: unknown;
@@ -213,7 +224,7 @@ export async function readInput(input: Input, stdin: Readable, handlers: ReadHan
     if (preloaded.gzip) handlers.gzip?.();
     handlers.progress?.(input.kind === 'file' ? input.size : preloaded.bytes.length);
     handlers.consumed?.(preloaded.bytes.length);
-    parseWhole(preloaded.bytes.toString('utf8'), scanner, handlers);
+    parseWhole(textOf(preloaded.bytes), scanner, handlers);
     scanner.end();
     await handlers.drain();
     return;

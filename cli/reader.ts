@@ -1,10 +1,10 @@
 /**
- * Reading every input, record by record, with the cheap pre-filter: `peekEventName` +
+ * Reading every input, record by record, with the cheap pre-filter: `peekedRecord` +
  * `handles()` look at each record without validating it, so the bulk of an archive (calls Vigil
  * does not judge) is counted and dropped, and only handled records go on to the pipeline.
  */
 import type { Readable } from 'node:stream';
-import { peekEventName, type SkipReason } from '#shared/events/cloudtrail.ts';
+import { peekedRecord, type SkipReason } from '#shared/events/cloudtrail.ts';
 import { type Input, InputReadError, preload, readInput } from './inputs.ts';
 import type { JsonInputError } from './json-stream.ts';
 import { CollectionPacer } from './memory.ts';
@@ -66,7 +66,10 @@ export async function readInputs(inputs: readonly Input[], stdin: Readable, hand
         {
           record: (value, line) => {
             recordIndex += 1;
-            const { eventSource, eventName } = peekEventName(value);
+            // `peekEventName`'s look, without the object it returns: this runs on every record.
+            const peeked = peekedRecord(value);
+            const eventSource = typeof peeked?.eventSource === 'string' ? peeked.eventSource : undefined;
+            const eventName = typeof peeked?.eventName === 'string' ? peeked.eventName : undefined;
             if (eventSource !== undefined && eventName !== undefined && handles(eventSource, eventName)) {
               events.handled(value);
               return;

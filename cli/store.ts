@@ -76,12 +76,26 @@ function earlier(a: string | undefined, b: string | undefined): string | undefin
   return time(a) <= time(b) ? a : b;
 }
 
+/**
+ * What an import needs of the stored finding, read by SQLite from its columns and its JSON
+ * (`json_extract`) rather than by parsing the whole finding here: a run imports thousands.
+ */
+interface StoredForImport {
+  updated_at: string;
+  /** The columns hold what `write` derived from the finding: its states, defaults applied. */
+  record_state: string;
+  workflow_status: string;
+  compliance_status: string;
+  created_at: string | null;
+  first_observed_at: string | null;
+}
+
 /** Security Hub's own workflow transitions on an import (Workflow, in the ASFF reference). */
-function workflowAfterImport(stored: AwsSecurityFinding, imported: AwsSecurityFinding): string {
-  const current = stored.Workflow?.Status ?? 'NEW';
+function workflowAfterImport(stored: StoredForImport, imported: AwsSecurityFinding): string {
+  const current = stored.workflow_status;
   if (current !== 'NOTIFIED' && current !== 'RESOLVED') return current;
-  const reactivated = stored.RecordState === 'ARCHIVED' && (imported.RecordState ?? 'ACTIVE') === 'ACTIVE';
-  const failing = stored.Compliance?.Status === 'PASSED' && imported.Compliance?.Status !== undefined && imported.Compliance.Status !== 'PASSED';
+  const reactivated = stored.record_state === 'ARCHIVED' && (imported.RecordState ?? 'ACTIVE') === 'ACTIVE';
+  const failing = stored.compliance_status === 'PASSED' && imported.Compliance?.Status !== undefined && imported.Compliance.Status !== 'PASSED';
   return reactivated || failing ? 'NEW' : current;
 }
 
@@ -102,6 +116,7 @@ export class SqliteFindingStore implements FindingSink {
   private readonly db: DatabaseSync;
   private readonly onChange: ((change: StoreChange) => void) | undefined;
   private readonly selectOne: StatementSync;
+  private readonly selectForImport: StatementSync;
   private readonly selectActiveOfResource: StatementSync;
   private readonly upsert: StatementSync;
 
@@ -117,6 +132,11 @@ export class SqliteFindingStore implements FindingSink {
       throw new StoreError(`cannot open the findings database ${path}: ${(error as Error).message}`);
     }
     this.selectOne = this.db.prepare('SELECT finding, updated_at, record_state FROM findings WHERE id = ?');
+    this.selectForImport = this.db.prepare(
+      `SELECT updated_at, record_state, workflow_status, compliance_status,
+              json_extract(finding, '$.CreatedAt') AS created_at, json_extract(finding, '$.FirstObservedAt') AS first_observed_at
+         FROM findings WHERE id = ?`,
+    );
     this.selectActiveOfResource = this.db.prepare(
       `SELECT finding, updated_at FROM findings
         WHERE resource_id = ? AND account_id = ? AND region = ? AND record_state = 'ACTIVE' AND generator_id LIKE 'vigil/%'`,
@@ -180,22 +200,21 @@ export class SqliteFindingStore implements FindingSink {
         const imported = update.finding;
         const id = imported.Id;
         if (!id) throw new StoreError('a finding without an Id cannot be stored');
-        const row = this.selectOne.get(id) as Row | undefined;
+        const stored = this.selectForImport.get(id) as StoredForImport | undefined;
         // A rule that no longer applies resolves an active finding it had and creates none.
-        if (update.existingOnly && (!row || row.record_state === 'ARCHIVED')) continue;
-        if (row && time(imported.UpdatedAt) <= time(row.updated_at)) {
+        if (update.existingOnly && (!stored || stored.record_state === 'ARCHIVED')) continue;
+        if (stored && time(imported.UpdatedAt) <= time(stored.updated_at)) {
           report.stale += 1;
           continue;
         }
-        const stored = row ? (JSON.parse(row.finding) as AwsSecurityFinding) : undefined;
         let workflow = stored ? workflowAfterImport(stored, imported) : (imported.Workflow?.Status ?? 'NEW');
         report.imported += 1;
         if (update.workflow && update.workflow !== workflow) {
           workflow = update.workflow;
           report.workflowUpdated += 1;
         }
-        const createdAt = stored ? earlier(stored.CreatedAt, imported.CreatedAt) : imported.CreatedAt;
-        const firstObservedAt = stored ? earlier(stored.FirstObservedAt, imported.FirstObservedAt) : imported.FirstObservedAt;
+        const createdAt = stored ? earlier(stored.created_at ?? undefined, imported.CreatedAt) : imported.CreatedAt;
+        const firstObservedAt = stored ? earlier(stored.first_observed_at ?? undefined, imported.FirstObservedAt) : imported.FirstObservedAt;
         const finding: AwsSecurityFinding = {
           ...imported,
           ...(createdAt ? { CreatedAt: createdAt } : {}),

@@ -110,8 +110,14 @@ export function createRegistry(input: RegistryInput): Registry {
     if (extractor.deletes && extractor.kinds.some((kind) => kinds.has(kind))) addName(extractor.service, extractor.eventName);
   }
 
-  const handled = new Set<string>();
-  for (const [service, set] of names) for (const eventName of set) handled.add(`${EVENT_SOURCES[service]}\u0000${eventName}`);
+  // By event source, then name: `handles` runs on every record of an archive and builds no key.
+  const handled = new Map<string, Set<string>>();
+  for (const [service, set] of names) {
+    const source = EVENT_SOURCES[service];
+    const known = handled.get(source) ?? new Set<string>();
+    for (const eventName of set) known.add(eventName);
+    handled.set(source, known);
+  }
 
   const readers = new Map<ReaderId, StateReader>();
   for (const reader of input.readers) readers.set(reader.id, reader);
@@ -128,7 +134,7 @@ export function createRegistry(input: RegistryInput): Registry {
     extractors: input.extractors,
     expanders,
     readers,
-    handles: (eventSource, eventName) => handled.has(`${eventSource}\u0000${eventName}`),
+    handles: (eventSource, eventName) => handled.get(eventSource)?.has(eventName) === true,
     extractorsFor: (service, eventName) => extractorsByEvent.get(key(service, eventName)) ?? [],
     expandersFor: (service, eventName) => expandersByEvent.get(key(service, eventName)) ?? [],
     rulesFor: (kind, service, eventName) => rulesByTrigger.get(`${kind}\u0000${key(service, eventName)}`) ?? [],

@@ -100,8 +100,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Picks the CloudTrail record out of an EventBridge envelope, or takes the input as a record. */
-function recordOf(input: unknown): { record: unknown; envelopeAccount?: string } | { error: string; reason?: SkipReason } {
+/**
+ * Picks the CloudTrail record out of an EventBridge envelope, or takes the input as a record.
+ * The envelope's schema validates its `detail` as a record already: `parsed` carries that result,
+ * so the record is not validated twice.
+ */
+function recordOf(input: unknown): { record: unknown; parsed?: CloudTrailRecord; envelopeAccount?: string } | { error: string; reason?: SkipReason } {
   if (!isObject(input)) return { error: 'event is not a JSON object' };
   const detailType = input['detail-type'];
   if (typeof detailType === 'string' && detailType !== 'AWS API Call via CloudTrail' && isObject(input.detail)) {
@@ -111,7 +115,7 @@ function recordOf(input: unknown): { record: unknown; envelopeAccount?: string }
   if ('detail-type' in input || 'detail' in input) {
     const envelope = eventBridgeEnvelopeSchema.safeParse(input);
     if (!envelope.success) return { error: `not an "AWS API Call via CloudTrail" event: ${describeIssues(envelope.error)}` };
-    return { record: envelope.data.detail, envelopeAccount: envelope.data.account };
+    return { record: envelope.data.detail, parsed: envelope.data.detail, envelopeAccount: envelope.data.account };
   }
   return { record: input };
 }
@@ -123,7 +127,7 @@ function recordOf(input: unknown): { record: unknown; envelopeAccount?: string }
 export function parseChange(input: unknown, handles: (eventSource: string, eventName: string) => boolean): ParseResult {
   const picked = recordOf(input);
   if ('error' in picked) return { ok: false, reason: picked.reason ?? 'malformed', detail: picked.error };
-  const parsed = cloudTrailRecordSchema.safeParse(picked.record);
+  const parsed = picked.parsed ? { success: true as const, data: picked.parsed } : cloudTrailRecordSchema.safeParse(picked.record);
   if (!parsed.success) {
     const raw = isObject(picked.record) ? picked.record : {};
     return {
@@ -168,12 +172,22 @@ export function parseChange(input: unknown, handles: (eventSource: string, event
 }
 
 /**
+ * The object a raw input's `eventSource` and `eventName` are read from (an EventBridge envelope's
+ * `detail`, else the input itself), without validation; `undefined` when the input is no object.
+ * Allocates nothing: the local command calls it on every record of an archive.
+ */
+export function peekedRecord(input: unknown): Record<string, unknown> | undefined {
+  if (!isObject(input)) return undefined;
+  return isObject(input.detail) ? input.detail : input;
+}
+
+/**
  * Cheap look at a raw input's source and name, without validation, so that the local command
  * can pass over the bulk of a CloudTrail archive (events Vigil does not handle) at JSON.parse speed.
  */
 export function peekEventName(input: unknown): { eventSource?: string; eventName?: string } {
-  if (!isObject(input)) return {};
-  const record = isObject(input.detail) ? input.detail : input;
+  const record = peekedRecord(input);
+  if (!record) return {};
   return {
     ...(typeof record.eventSource === 'string' ? { eventSource: record.eventSource } : {}),
     ...(typeof record.eventName === 'string' ? { eventName: record.eventName } : {}),

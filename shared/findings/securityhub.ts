@@ -45,7 +45,7 @@ import {
 import { describeError } from '../aws/clients.ts';
 import { type Log, newestPerFinding, silentLog } from '../pipeline/evaluate.ts';
 import type { AwsClients } from '../state/types.ts';
-import { archivedFinding, fitFinding, GENERATOR_PREFIX, productArn } from './asff.ts';
+import { archivedFinding, fitFinding, GENERATOR_PREFIX, jsonSizeBound, productArn } from './asff.ts';
 import type { ArchiveRequest, FindingSink, FindingUpdate, SinkReport, WorkflowChange } from './types.ts';
 import { emptyReport } from './types.ts';
 
@@ -179,6 +179,10 @@ function equalsFilters(values: readonly string[]): StringFilter[] {
 /** Splits findings into calls of at most 100 findings and 6 MB. */
 export function importBatches(findings: readonly AwsSecurityFinding[]): AwsSecurityFinding[][] {
   const envelope = Buffer.byteLength('{"Findings":[]}');
+  // When a bound on all the findings' sizes fits one call, only the count splits them: the
+  // findings need not be serialised to be measured.
+  const bound = jsonSizeBound(findings, SECURITY_HUB_LIMITS.bytesPerImport - envelope);
+  if (bound !== undefined) return chunk(findings, SECURITY_HUB_LIMITS.findingsPerImport);
   const batches: AwsSecurityFinding[][] = [];
   let current: AwsSecurityFinding[] = [];
   let bytes = envelope;

@@ -70,12 +70,19 @@ type ReadMemo = Map<string, Promise<ReadResult<never>>>;
 
 class ResourceGone extends Error {}
 
-/** A rule that reached no verdict, and why. */
+/**
+ * A rule that reached no verdict, and why. Control flow reported by its message, never by a
+ * stack: an offline run throws one per rule needing live state, and capturing a stack trace cost
+ * more than the verdict around it.
+ */
 export class NotEvaluatedError extends Error {
   readonly reason: NotEvaluatedReason;
   readonly readers: readonly ReaderId[];
   constructor(reason: NotEvaluatedReason, readers: readonly ReaderId[], detail: string) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.reason = reason;
     this.readers = readers;
   }

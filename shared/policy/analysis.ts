@@ -261,8 +261,32 @@ function principalValues(principal: Principal | undefined, type: string): string
   return Object.entries(principal).flatMap(([key, values]) => (key.toLowerCase() === wanted ? [...values] : []));
 }
 
+/**
+ * Answers per trust policy document. Every IAM rule asks (through the role's uses) on every round
+ * of reads, and documents are never changed once parsed, so one analysis serves them all.
+ */
+const webIdentityTrustsOf = new WeakMap<PolicyDocument, readonly WebIdentityTrust[]>();
+
 /** IRSA trust: Allow statements for `sts:AssumeRoleWithWebIdentity` from an EKS OIDC provider. */
-export function eksWebIdentityTrusts(trust: PolicyDocument): WebIdentityTrust[] {
+export function eksWebIdentityTrusts(trust: PolicyDocument): readonly WebIdentityTrust[] {
+  const known = webIdentityTrustsOf.get(trust);
+  if (known) return known;
+  const trusts = analyseWebIdentityTrusts(trust);
+  // Shared by every caller: frozen, so that none can change what the others see.
+  for (const entry of trusts) {
+    for (const binding of [entry.sub, entry.aud]) {
+      if (!binding) continue;
+      Object.freeze(binding.operators);
+      Object.freeze(binding.values);
+      Object.freeze(binding);
+    }
+    Object.freeze(entry);
+  }
+  webIdentityTrustsOf.set(trust, Object.freeze(trusts));
+  return trusts;
+}
+
+function analyseWebIdentityTrusts(trust: PolicyDocument): WebIdentityTrust[] {
   const trusts: WebIdentityTrust[] = [];
   trust.Statement.forEach((statement, statementIndex) => {
     if (statement.Effect !== 'Allow' || !allowsAction(statement, 'sts:AssumeRoleWithWebIdentity')) return;

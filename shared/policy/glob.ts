@@ -2,6 +2,10 @@
  * IAM wildcard patterns (`*` any run, `?` one character), decided exactly as regular languages.
  * "Does `i*:*` match every IAM action?" is a question about infinitely many strings, which no
  * list of sample actions answers soundly; a subset walk over two small automata does.
+ *
+ * Every rule asks these questions of every policy it sees, mostly the same few (`*`, exact
+ * actions, the same trust policies over and over), so both kinds of answer are cached: a compiled
+ * matcher per pattern, and each language question's answer with what it cost (see `askCached`).
  */
 
 /** One step of a pattern: a literal character, exactly one character, or any run. */
@@ -35,19 +39,29 @@ function tokensOfParts(parts: readonly Part[]): Token[] {
 }
 
 /**
- * NFA over token lists. States are numbered across all machines; each machine's accepting state
- * is the position after its last token. State sets are sorted arrays, compared by their text.
+ * NFA over token lists, determinised as it is walked: each set of states reached (a sorted
+ * array) gets a small number, and each (set, character) step is computed once per question.
+ * States are numbered across all machines; each machine's accepting state is the position after
+ * its last token.
  */
 class Automaton {
   /** Token at each state, `undefined` at a machine's end. */
   private readonly tokens: (Token | undefined)[] = [];
   /** Per state: itself and the states `*` tokens let it skip to. */
   private readonly closures: number[][];
-  private readonly initial: number[];
   /** Scratch marks for building sets without allocating a Set per step. */
   private readonly marks: Uint8Array;
+  private readonly alphabet: readonly string[];
+  /** Set number → its states; the empty set is number 0. */
+  private readonly sets: number[][] = [[]];
+  private readonly accepting: boolean[] = [false];
+  private readonly numbers = new Map<string, number>([['', 0]]);
+  /** Per set number, per alphabet index: the next set's number, once computed. */
+  private readonly transitions: (Int32Array | undefined)[] = [];
+  readonly initial: number;
 
-  constructor(machines: readonly Token[][]) {
+  constructor(machines: readonly Token[][], alphabet: readonly string[]) {
+    this.alphabet = alphabet;
     const starts: number[] = [];
     for (const machine of machines) {
       starts.push(this.tokens.length);
@@ -60,10 +74,14 @@ class Automaton {
       return closure;
     });
     this.marks = new Uint8Array(this.tokens.length);
-    this.initial = this.collect(starts);
+    this.initial = this.numberOf(this.collect(starts));
   }
 
-  private collect(states: Iterable<number>): number[] {
+  static literals(machines: readonly Token[][]): string[] {
+    return machines.flatMap((machine) => machine.flatMap((token) => (token.kind === 'lit' ? [token.char] : [])));
+  }
+
+  private collect(states: readonly number[]): number[] {
     const result: number[] = [];
     for (const state of states) {
       for (const reached of this.closures[state] as number[]) {
@@ -76,27 +94,41 @@ class Automaton {
     return result.sort((a, b) => a - b);
   }
 
-  start(): number[] {
-    return this.initial;
+  private numberOf(states: number[]): number {
+    const key = states.join(',');
+    const known = this.numbers.get(key);
+    if (known !== undefined) return known;
+    const number = this.sets.length;
+    this.sets.push(states);
+    this.accepting.push(states.some((state) => this.tokens[state] === undefined));
+    this.numbers.set(key, number);
+    return number;
   }
 
-  step(states: readonly number[], char: string): number[] {
+  /** The set reached from set `set` on the alphabet's character `index` (0: the empty set). */
+  step(set: number, index: number): number {
+    let row = this.transitions[set];
+    if (!row) {
+      row = new Int32Array(this.alphabet.length).fill(-1);
+      this.transitions[set] = row;
+    }
+    const cached = row[index] as number;
+    if (cached >= 0) return cached;
+    const char = this.alphabet[index] as string;
     const next: number[] = [];
-    for (const state of states) {
+    for (const state of this.sets[set] as number[]) {
       const token = this.tokens[state];
       if (!token) continue;
       const allowed = token.kind === 'lit' ? token.char === char : token.colon || char !== ':';
       if (allowed) next.push(token.kind === 'star' ? state : state + 1);
     }
-    return this.collect(next);
+    const number = next.length === 0 ? 0 : this.numberOf(this.collect(next));
+    row[index] = number;
+    return number;
   }
 
-  accepts(states: readonly number[]): boolean {
-    return states.some((state) => this.tokens[state] === undefined);
-  }
-
-  literals(): string[] {
-    return this.tokens.flatMap((token) => (token?.kind === 'lit' ? [token.char] : []));
+  accepts(set: number): boolean {
+    return this.accepting[set] === true;
   }
 }
 
@@ -112,37 +144,92 @@ export interface Budget {
 
 export const QUESTION_BUDGET = 1000;
 
-function explore(patterns: readonly string[], target: readonly Part[], mode: 'covers' | 'intersects', caseInsensitive: boolean, budget: Budget): boolean | undefined {
-  const fold = (text: string) => (caseInsensitive ? text.toLowerCase() : text);
-  const left = new Automaton([tokensOfParts(target.map((part) => ('literal' in part ? { literal: fold(part.literal) } : part)))]);
-  const right = new Automaton(patterns.map((pattern) => tokensOfGlob(fold(pattern))));
-  const alphabet = [...new Set([OTHER, ':', ...left.literals(), ...right.literals()])];
+type Mode = 'covers' | 'intersects';
 
-  const key = (a: readonly number[], b: readonly number[]) => `${a.join(',')}|${b.join(',')}`;
-  const first: [number[], number[]] = [left.start(), right.start()];
-  const seen = new Set([key(...first)]);
-  const queue = [first];
+/**
+ * The product walk: `undefined` when a state pair past the budget (or past `QUESTION_BUDGET`
+ * pairs) would be needed. Spends one unit of `budget` per new pair.
+ */
+function explore(patterns: readonly string[], target: readonly Part[], mode: Mode, caseInsensitive: boolean, budget: Budget): boolean | undefined {
+  const fold = (text: string) => (caseInsensitive ? text.toLowerCase() : text);
+  const targetTokens = [tokensOfParts(target.map((part) => ('literal' in part ? { literal: fold(part.literal) } : part)))];
+  const patternTokens = patterns.map((pattern) => tokensOfGlob(fold(pattern)));
+  const alphabet = [...new Set([OTHER, ':', ...Automaton.literals(targetTokens), ...Automaton.literals(patternTokens)])];
+  const left = new Automaton(targetTokens, alphabet);
+  const right = new Automaton(patternTokens, alphabet);
+
+  // Pairs seen, by target set: the target side has few sets.
+  const seen: (Set<number> | undefined)[] = [];
+  const see = (inTarget: number, inPatterns: number): boolean => {
+    let bucket = seen[inTarget];
+    if (!bucket) {
+      bucket = new Set();
+      seen[inTarget] = bucket;
+    }
+    if (bucket.has(inPatterns)) return false;
+    bucket.add(inPatterns);
+    return true;
+  };
+  see(left.initial, right.initial);
+  let seenCount = 1;
+  // Pairs as two entries each, taken from the end (depth first).
+  const queue = [left.initial, right.initial];
   while (queue.length > 0) {
-    const [inTarget, inPatterns] = queue.pop() as [number[], number[]];
+    const inPatterns = queue.pop() as number;
+    const inTarget = queue.pop() as number;
     if (left.accepts(inTarget)) {
       const matched = right.accepts(inPatterns);
       if (mode === 'covers' && !matched) return false;
       if (mode === 'intersects' && matched) return true;
     }
-    for (const char of alphabet) {
-      const nextTarget = left.step(inTarget, char);
-      if (nextTarget.length === 0) continue;
-      const nextPatterns = right.step(inPatterns, char);
-      if (nextPatterns.length === 0 && mode === 'intersects') continue;
-      const nextKey = key(nextTarget, nextPatterns);
-      if (seen.has(nextKey)) continue;
-      if (budget.states <= 0 || seen.size >= QUESTION_BUDGET) return undefined;
+    for (let index = 0; index < alphabet.length; index += 1) {
+      const nextTarget = left.step(inTarget, index);
+      if (nextTarget === 0) continue;
+      const nextPatterns = right.step(inPatterns, index);
+      if (nextPatterns === 0 && mode === 'intersects') continue;
+      if (seen[nextTarget]?.has(nextPatterns)) continue;
+      if (budget.states <= 0 || seenCount >= QUESTION_BUDGET) return undefined;
       budget.states -= 1;
-      seen.add(nextKey);
-      queue.push([nextTarget, nextPatterns]);
+      see(nextTarget, nextPatterns);
+      seenCount += 1;
+      queue.push(nextTarget, nextPatterns);
     }
   }
   return mode === 'covers';
+}
+
+/** A question's answer with no budget but the per-question one, and the budget it spent. */
+interface Answer {
+  answer: boolean | undefined;
+  spent: number;
+}
+
+/** Answers kept; past this many the cache starts over (policies come from events: no unbounded growth). */
+const ANSWER_CACHE_SIZE = 2048;
+const answers = new Map<string, Answer>();
+
+/**
+ * `explore`, answered from the cache when the same question was asked before. The walk is
+ * deterministic, so a shared budget is spent exactly as a fresh walk would spend it: a walk that
+ * needed `spent` new pairs succeeds with a budget of at least `spent`, and with less it runs the
+ * budget down to zero and stays undecided.
+ */
+function askCached(patterns: readonly string[], target: readonly Part[], mode: Mode, caseInsensitive: boolean, budget: Budget): boolean | undefined {
+  const key = JSON.stringify([mode, caseInsensitive, target, patterns]);
+  let cached = answers.get(key);
+  if (!cached) {
+    const unlimited = { states: Number.MAX_SAFE_INTEGER };
+    const answer = explore(patterns, target, mode, caseInsensitive, unlimited);
+    cached = { answer, spent: Number.MAX_SAFE_INTEGER - unlimited.states };
+    if (answers.size >= ANSWER_CACHE_SIZE) answers.clear();
+    answers.set(key, cached);
+  }
+  if (cached.spent === 0 || budget.states >= cached.spent) {
+    budget.states -= cached.spent;
+    return cached.answer;
+  }
+  if (budget.states > 0) budget.states = 0;
+  return undefined;
 }
 
 export interface LanguageQuestion {
@@ -156,19 +243,102 @@ export interface LanguageQuestion {
 /** Whether every string of the `target` language matches at least one of `patterns`. */
 export function coversLanguage(patterns: readonly string[], target: readonly Part[], question: LanguageQuestion): boolean {
   if (patterns.length === 0) return false;
-  return explore(patterns, target, 'covers', question.caseInsensitive ?? true, question.budget ?? { states: QUESTION_BUDGET }) ?? question.whenUndecided;
+  return askCached(patterns, target, 'covers', question.caseInsensitive ?? true, question.budget ?? { states: QUESTION_BUDGET }) ?? question.whenUndecided;
 }
 
 /** Whether some string of the `target` language matches one of `patterns`. */
 export function intersectsLanguage(patterns: readonly string[], target: readonly Part[], question: LanguageQuestion): boolean {
   if (patterns.length === 0) return false;
-  return explore(patterns, target, 'intersects', question.caseInsensitive ?? true, question.budget ?? { states: QUESTION_BUDGET }) ?? question.whenUndecided;
+  return askCached(patterns, target, 'intersects', question.caseInsensitive ?? true, question.budget ?? { states: QUESTION_BUDGET }) ?? question.whenUndecided;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One pattern against one string
+
+/**
+ * A pattern compiled for matching single strings. Characters are code points, as in the
+ * automata; `units` marks patterns without surrogates, whose code units are their code points.
+ */
+type Matcher =
+  | { kind: 'anything' }
+  | { kind: 'exact'; text: string }
+  | { kind: 'prefix'; prefix: string }
+  | { kind: 'glob'; units: boolean; pattern: string; points: readonly string[] };
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const MATCHER_CACHE_SIZE = 4096;
+/** Compiled patterns, case-folded ones apart: keyed by the pattern as written. */
+const matchers = { folded: new Map<string, Matcher>(), exact: new Map<string, Matcher>() };
+
+function compile(folded: string): Matcher {
+  const units = !SURROGATE.test(folded);
+  // A run of `*` alone matches every string.
+  if (/^\*+$/.test(folded)) return { kind: 'anything' };
+  if (units && !folded.includes('?')) {
+    const star = folded.indexOf('*');
+    // Without surrogates, comparing code units compares code points (a pair is never cut).
+    if (star === -1) return { kind: 'exact', text: folded };
+    if (star === folded.length - 1) return { kind: 'prefix', prefix: folded.slice(0, -1) };
+  }
+  return { kind: 'glob', units, pattern: folded, points: units ? [] : [...folded] };
+}
+
+function matcherOf(pattern: string, caseInsensitive: boolean): Matcher {
+  const cache = caseInsensitive ? matchers.folded : matchers.exact;
+  let matcher = cache.get(pattern);
+  if (!matcher) {
+    matcher = compile(caseInsensitive ? pattern.toLowerCase() : pattern);
+    if (cache.size >= MATCHER_CACHE_SIZE) cache.clear();
+    cache.set(pattern, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * Glob matching in O(pattern × text) at worst: on a mismatch only the last `*` needs to take one
+ * more character (any earlier choice is covered by it), so there is no exponential backtracking.
+ */
+function wildcardMatch(pattern: ArrayLike<string>, text: ArrayLike<string>): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    const token = p < pattern.length ? pattern[p] : undefined;
+    if (token === '*') {
+      star = p;
+      p += 1;
+      resume = t;
+    } else if (token !== undefined && (token === '?' || token === text[t])) {
+      p += 1;
+      t += 1;
+    } else if (star >= 0) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
 }
 
 /** Whether `text` matches the glob `pattern` (one literal target: always decided). */
 export function globMatches(pattern: string, text: string, caseInsensitive = true): boolean {
-  // A single literal target has at most one pattern-state set per character: never over budget.
-  return explore([pattern], [{ literal: text }], 'covers', caseInsensitive, { states: Number.POSITIVE_INFINITY }) === true;
+  const matcher = matcherOf(pattern, caseInsensitive);
+  if (matcher.kind === 'anything') return true;
+  const folded = caseInsensitive ? text.toLowerCase() : text;
+  switch (matcher.kind) {
+    case 'exact':
+      return folded === matcher.text;
+    case 'prefix':
+      return folded.startsWith(matcher.prefix);
+    case 'glob':
+      // `?` is one code point: strings with surrogates are compared code point by code point.
+      if (matcher.units && !SURROGATE.test(folded)) return wildcardMatch(matcher.pattern, folded);
+      return wildcardMatch(matcher.units ? [...matcher.pattern] : matcher.points, [...folded]);
+  }
 }
 
 /** Whether the glob has a wildcard at all. */

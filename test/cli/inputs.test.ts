@@ -140,6 +140,21 @@ describe('inputs', () => {
       expect(result.records).toHaveLength(count);
     });
 
+    it.each([
+      ['ASCII, escapes included', Buffer.from('{"Records":[{"name":"caf\\u00e9","n":1}]}')],
+      ['UTF-8', Buffer.from('{"Records":[{"name":"café 😀","n":1}]}')],
+      ['invalid UTF-8', Buffer.concat([Buffer.from('{"Records":[{"name":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","n":1}]}')])],
+    ])('decodes %s content the same whether preloaded or streamed', async (_, bytes) => {
+      // Prepare
+      const plain = file(`text-${bytes.length}.json`, bytes);
+      const gzip = file(`text-${bytes.length}.json.gz`, gzipSync(bytes));
+      const expected = (JSON.parse(bytes.toString('utf8')) as { Records: unknown[] }).Records;
+      // Act
+      const results = [await read(plain, { preloaded: true }), await read(gzip, { preloaded: true }), await read(plain), await read(gzip)];
+      // Assess
+      for (const result of results) expect(result.records).toEqual(expected);
+    });
+
     it('reads a small gzip file from its preloaded content, as it would have streamed it', async () => {
       // Prepare
       const input = file('small.json.gz', gzipSync('{"Records":[{"a":1},{"a":2}]}'));

@@ -1,25 +1,17 @@
-/** Expanders for IAM calls that affect roles only indirectly (policy versions). */
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
-import { iamRegion } from '../../aws/clients.ts';
+/**
+ * Expanders for IAM calls that affect roles only indirectly (policy versions).
+ *
+ * The IAM SDK (`policy-entities.ts`) is imported statically: importing it lazily saved the
+ * offline `vigil` command about 14 MB, but esbuild then keeps all of `client-iam` in every Lambda
+ * bundle (+84 KB each), and the Lambdas' cold start matters more.
+ */
 import { bool, str } from '../../events/quirks.ts';
 import type { Change } from '../../model.ts';
 import { tryParsePolicyDocument } from '../../policy/document.ts';
+import { isAwsManagedPolicyArn } from '../../policy/managed-policy.ts';
 import type { AwsClients, EventExpander, Observation, RoleState } from '../../state/types.ts';
 import { roleRef } from '../refs.ts';
-import { isAwsManagedPolicyArn } from './role-permissions.ts';
-
-/** Names of the roles a managed policy is attached to (ListEntitiesForPolicy, every page). */
-async function rolesOfPolicy(aws: AwsClients, partition: string, policyArn: string): Promise<string[]> {
-  const iam = aws.client(IAMClient, iamRegion(partition));
-  const roleNames: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: policyArn, EntityFilter: 'Role', ...(marker ? { Marker: marker } : {}) }));
-    for (const role of page.PolicyRoles ?? []) if (role.RoleName) roleNames.push(role.RoleName);
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return roleNames;
-}
+import { rolesOfPolicy } from './policy-entities.ts';
 
 /**
  * A new default version changes what every role carrying the policy may do. AWS-managed

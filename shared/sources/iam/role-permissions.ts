@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { iamRegion, isNotFound } from '../../aws/clients.ts';
 import { parsePolicyDocument, type PolicyDocument } from '../../policy/document.ts';
+import { isAwsManagedPolicyArn } from '../../policy/managed-policy.ts';
 import type { AwsClients, RoleState } from '../../state/types.ts';
 
 /** Every IAM action `readRolePermissions` performs. Grant exactly these to its callers. */
@@ -23,11 +24,6 @@ export const ROLE_PERMISSION_ACTIONS = [
   'iam:ListAttachedRolePolicies',
   'iam:ListRolePolicies',
 ] as const;
-
-/** AWS-managed policies live in the `aws` account; their content is judged by name, never read. */
-export function isAwsManagedPolicyArn(policyArn: string): boolean {
-  return /^arn:[^:]+:iam::aws:policy\//.test(policyArn);
-}
 
 async function attachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
   const arns: string[] = [];
