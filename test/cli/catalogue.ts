@@ -11,13 +11,8 @@ import type { ClusterState, EventExtractor, Observation, StateReader } from '#sh
 import { defineRule } from '#shared/rules/types.ts';
 import { clusterRef } from '#shared/sources/refs.ts';
 
-export const ACCOUNT = '111122223333';
-export const REGION = 'eu-west-1';
+export { ACCOUNT, clusterArn, REGION } from '../support/fake-catalogue.ts';
 export const FIXTURES = new URL('../fixtures/cli/', import.meta.url).pathname;
-
-export function clusterArn(name: string): string {
-  return `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${name}`;
-}
 
 export const PUBLIC_ENDPOINT_RULE = defineRule({
   id: 'CLI.1',
